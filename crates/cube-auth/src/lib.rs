@@ -1,0 +1,2 @@
+//! ConnectyCube session signatures (HMAC-SHA1), nonces, credentials and their server-side verification, without I/O.
+#![deny(missing_docs)]

@@ -1,0 +1,4 @@
+//! `cargo xtask`: ci, codegen, release.
+fn main() -> anyhow::Result<()> {
+    Ok(())
+}
