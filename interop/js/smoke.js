@@ -6,7 +6,7 @@
 // Prints one line per step and, last, a JSON summary; exits 0 only when every step did what it
 // should. Used by cube-server's integration tests (tests/it/js_sdk.rs) and runnable by hand.
 'use strict';
-const CB = require('connectycube');
+const CB = require('connectycube').default;
 
 const env = (k) => {
   const v = process.env[k];
