@@ -1,0 +1,62 @@
+//! List envelopes: `{total_entries, skip, limit, items}`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::de;
+
+/// One page of a list (users v2, dialogs, messages, occupants).
+///
+/// The message list has no `total_entries`; it is then `None` and not encoded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Page<T> {
+    /// Number of matching entries over all pages, when the endpoint reports it.
+    #[serde(
+        default,
+        deserialize_with = "de::opt_u64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub total_entries: Option<u64>,
+    /// Number of entries skipped before this page.
+    #[serde(default, deserialize_with = "de::u64_or_zero")]
+    pub skip: u64,
+    /// The page size asked for (or the server's default).
+    #[serde(default, deserialize_with = "de::u64_or_zero")]
+    pub limit: u64,
+    /// The entries of this page.
+    #[serde(default = "Vec::new", bound(deserialize = "T: Deserialize<'de>"))]
+    pub items: Vec<T>,
+}
+
+impl<T> Page<T> {
+    /// A page without `total_entries`.
+    pub fn new(skip: u64, limit: u64, items: Vec<T>) -> Self {
+        Page {
+            total_entries: None,
+            skip,
+            limit,
+            items,
+        }
+    }
+
+    /// Sets `total_entries`.
+    pub fn with_total(mut self, total: u64) -> Self {
+        self.total_entries = Some(total);
+        self
+    }
+
+    /// The `skip` of the next page, or `None` when this page is the last one.
+    ///
+    /// With `total_entries`, the list ends when it is reached; without it, a page shorter than
+    /// `limit` (or empty) is the last one.
+    pub fn next_skip(&self) -> Option<u64> {
+        let next = self.skip.saturating_add(self.items.len() as u64);
+        if self.items.is_empty() {
+            return None;
+        }
+        match self.total_entries {
+            Some(total) => (next < total).then_some(next),
+            None => (self.limit == 0 || (self.items.len() as u64) >= self.limit).then_some(next),
+        }
+    }
+}
