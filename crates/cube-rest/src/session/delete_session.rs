@@ -1,0 +1,70 @@
+//! `DELETE /session`: destroy the session of the current token.
+
+use http::Method;
+
+use crate::codec::{self, Body};
+use crate::error::{FromHttpRequestError, FromHttpResponseError, IntoHttpError};
+use crate::metadata::{AuthKind, Metadata};
+use crate::{Endpoint, EndpointResponse};
+
+/// `DELETE /session` has no parameters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Request {}
+
+impl Request {
+    /// The request.
+    pub fn new() -> Self {
+        Request {}
+    }
+}
+
+impl Endpoint for Request {
+    const METADATA: Metadata = Metadata {
+        name: "delete_session",
+        method: Method::DELETE,
+        path: "/session",
+        auth: AuthKind::AppSession,
+        text_response: true,
+    };
+    type Response = Response;
+
+    fn try_into_http_request(
+        &self,
+        base_url: &str,
+        token: Option<&str>,
+    ) -> Result<http::Request<Vec<u8>>, IntoHttpError> {
+        codec::build_request(&Self::METADATA, base_url, &[], token, &[], "", Body::Empty)
+    }
+
+    fn try_from_http_request<B: AsRef<[u8]>>(
+        _req: &http::Request<B>,
+        _path_args: &[String],
+    ) -> Result<Self, FromHttpRequestError> {
+        Ok(Request {})
+    }
+}
+
+/// A text endpoint: `200` with an empty body; any 2xx body is success.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Response {}
+
+impl Response {
+    /// The response.
+    pub fn new() -> Self {
+        Response {}
+    }
+}
+
+impl EndpointResponse for Response {
+    fn try_into_http_response(&self) -> Result<http::Response<Vec<u8>>, IntoHttpError> {
+        codec::empty_response()
+    }
+
+    fn try_from_http_response<B: AsRef<[u8]>>(
+        resp: &http::Response<B>,
+    ) -> Result<Self, FromHttpResponseError> {
+        codec::check_status(resp).map(|()| Response {})
+    }
+}
