@@ -1,0 +1,5 @@
+//! Integration tests for cube-xmpp.
+
+mod codec_props;
+mod golden;
+mod support;
