@@ -174,7 +174,7 @@ pub struct Dialog {
     #[serde(rename = "_id")]
     pub id: DialogId,
     /// The owner (creator).
-    #[serde(default, deserialize_with = "user_id_or_zero")]
+    #[serde(default, deserialize_with = "crate::ids::user_id_or_zero")]
     pub user_id: UserId,
     /// The dialog type.
     #[serde(rename = "type")]
@@ -215,10 +215,10 @@ pub struct Dialog {
     #[serde(default, deserialize_with = "de::opt_i64")]
     pub last_message_date_sent: Option<i64>,
     /// Id of the last message.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::ids::deserialize_opt_id")]
     pub last_message_id: Option<MessageId>,
     /// Sender of the last message.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::ids::deserialize_opt_id")]
     pub last_message_user_id: Option<UserId>,
     /// Delivery state of the last message (only when it is the reader's own).
     #[serde(default)]
@@ -249,10 +249,6 @@ pub struct Dialog {
     /// Last update time, ISO-8601 as the server sent it.
     #[serde(default, deserialize_with = "de::opt_text")]
     pub updated_at: Option<String>,
-}
-
-fn user_id_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<UserId, D::Error> {
-    Ok(Option::<UserId>::deserialize(d)?.unwrap_or_default())
 }
 
 impl Dialog {
@@ -350,5 +346,102 @@ impl Dialog {
     /// Whether `user` is in `admins_ids`.
     pub fn is_admin(&self, user: UserId) -> bool {
         self.admins_ids.contains(&user)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn did() -> DialogId {
+        "5f1e6a0c3d9e4a0001a1b2c3".parse().unwrap()
+    }
+
+    #[test]
+    fn dialog_types_use_the_server_numbering() {
+        for (n, t) in [
+            (1, DialogType::Broadcast),
+            (2, DialogType::Group),
+            (3, DialogType::Private),
+            (4, DialogType::Public),
+            (5, DialogType::Other(5)),
+        ] {
+            assert_eq!(serde_json::from_value::<DialogType>(json!(n)).unwrap(), t);
+            assert_eq!(
+                serde_json::from_value::<DialogType>(json!(n.to_string())).unwrap(),
+                t
+            );
+            assert_eq!(serde_json::to_value(t).unwrap(), json!(n));
+            assert_eq!(t.to_string().parse::<DialogType>().unwrap(), t);
+        }
+        for bad in [json!(256), json!(-1), json!("x"), json!(null), json!(2.5)] {
+            assert!(
+                serde_json::from_value::<DialogType>(bad.clone()).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn occupants_decode_in_every_list_form() {
+        for v in [json!([5, 6]), json!("5,6"), json!("5, 6"), json!(["5", 6])] {
+            let d: Dialog = serde_json::from_value(json!({
+                "_id": did().to_string(), "user_id": 5, "type": 2, "occupants_ids": v, "admins_ids": null
+            }))
+            .unwrap();
+            assert_eq!(d.occupants_ids, vec![UserId(5), UserId(6)]);
+            assert!(d.admins_ids.is_empty());
+        }
+    }
+
+    #[test]
+    fn extensions_and_permissions_are_tolerant() {
+        let d: Dialog = serde_json::from_value(json!({
+            "_id": did().to_string(), "user_id": "5", "type": "4",
+            "extensions": {"color": "red", "level": 3, "flag": true, "gone": null},
+            "permissions": {"allow_preview": 1},
+            "last_message_id": "", "last_message_user_id": null, "last_message_status": "read",
+            "last_message_date_sent": "1704164645", "occupants_count": "12"
+        }))
+        .unwrap();
+        assert_eq!(d.dialog_type, DialogType::Public);
+        assert_eq!(d.extensions.get("level").map(String::as_str), Some("3"));
+        assert_eq!(d.extensions.get("flag").map(String::as_str), Some("true"));
+        assert!(!d.extensions.contains_key("gone"));
+        assert_eq!(d.permissions, Some(Permissions::allow_preview(true)));
+        assert_eq!(d.last_message_id, None);
+        assert_eq!(d.last_message_status, Some(MessageStatus::Read));
+        assert_eq!(d.last_message_date_sent, Some(1_704_164_645));
+        assert_eq!(d.occupants_count, Some(12));
+        let v = serde_json::to_value(&d).unwrap();
+        assert_eq!(v["extensions"]["level"], json!("3"));
+        assert_eq!(v["permissions"], json!({"allow_preview": true}));
+    }
+
+    #[test]
+    fn a_new_dialog_encodes_like_the_api() {
+        let d = Dialog::new(did(), UserId(5), DialogType::Private);
+        let v = serde_json::to_value(&d).unwrap();
+        assert!(v.get("name").is_none(), "private dialogs have no name");
+        for key in [
+            "description",
+            "photo",
+            "last_message",
+            "last_message_id",
+            "xmpp_room_jid",
+        ] {
+            assert_eq!(v[key], json!(null), "{key}");
+        }
+        assert_eq!(v["occupants_ids"], json!([]));
+        assert_eq!(v["type"], json!(3));
+        assert_eq!(v["_id"], json!("5f1e6a0c3d9e4a0001a1b2c3"));
+    }
+
+    #[test]
+    fn message_status_keeps_unknown_values() {
+        let s: MessageStatus = serde_json::from_value(json!("seen")).unwrap();
+        assert_eq!(s, MessageStatus::Other("seen".into()));
+        assert_eq!(serde_json::to_value(&s).unwrap(), json!("seen"));
     }
 }

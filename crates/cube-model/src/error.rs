@@ -189,3 +189,82 @@ impl<'de> Deserialize<'de> for ErrorBody {
         Value::deserialize(d).map(ErrorBody::from_value)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_real_shape_decodes() {
+        let base =
+            ErrorBody::from_bytes(br#"{"errors":{"base":["Required session does not exist"]}}"#);
+        assert_eq!(base, ErrorBody::session_not_found());
+        assert!(base.is_session_not_found());
+        assert_eq!(base.base(), [SESSION_NOT_FOUND]);
+
+        let field = ErrorBody::from_bytes(br#"{"errors":{"login":["has already been taken"]}}"#);
+        assert_eq!(field, ErrorBody::field("login", "has already been taken"));
+        assert!(field.base().is_empty());
+        assert_eq!(field.messages(), ["login has already been taken"]);
+
+        let list = ErrorBody::from_bytes(br#"{"errors":["Unauthorized"]}"#);
+        assert_eq!(list, ErrorBody::List(vec!["Unauthorized".into()]));
+        assert_eq!(list.messages(), ["Unauthorized"]);
+        assert!(!list.is_session_not_found());
+
+        let single = ErrorBody::from_bytes(br#"{"errors":{"login":"taken"}}"#);
+        assert_eq!(single, ErrorBody::field("login", "taken"));
+
+        let other = ErrorBody::from_bytes(br#"{"message":"boom","code":5}"#);
+        assert!(matches!(other, ErrorBody::Other(_)));
+        assert_eq!(
+            serde_json::to_value(&other).unwrap(),
+            json!({"message": "boom", "code": 5})
+        );
+
+        let raw = ErrorBody::from_bytes(b"<html>502</html>");
+        assert_eq!(raw, ErrorBody::Raw("<html>502</html>".into()));
+        assert_eq!(raw.to_bytes(), b"<html>502</html>");
+        assert!(ErrorBody::from_bytes(b" ").messages().is_empty());
+    }
+
+    #[test]
+    fn encoding_is_exact() {
+        assert_eq!(
+            String::from_utf8(ErrorBody::forbidden_need_user().to_bytes()).unwrap(),
+            r#"{"errors":{"base":["Forbidden. Need user."]}}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&ErrorBody::List(vec!["Token is required".into()])).unwrap(),
+            r#"{"errors":["Token is required"]}"#
+        );
+        let two = ErrorBody::base_message("Bad")
+            .with_field("login", "is too short")
+            .with_field("login", "is invalid");
+        assert_eq!(
+            serde_json::to_string(&two).unwrap(),
+            r#"{"errors":{"base":["Bad"],"login":["is too short","is invalid"]}}"#
+        );
+        assert_eq!(
+            two.messages(),
+            ["Bad", "login is too short", "login is invalid"]
+        );
+        assert_eq!(two.to_string(), "Bad; login is too short; login is invalid");
+    }
+
+    #[test]
+    fn mixed_types_are_kept_as_other() {
+        for v in [
+            json!({"errors": {"base": [1]}}),
+            json!({"errors": [1, "x"]}),
+            json!({"errors": ["x"], "status": 1}),
+            json!([1]),
+            json!("text"),
+        ] {
+            let e = ErrorBody::from_value(v.clone());
+            assert!(matches!(e, ErrorBody::Other(_)), "{v}");
+            assert_eq!(serde_json::to_value(&e).unwrap(), v);
+        }
+    }
+}

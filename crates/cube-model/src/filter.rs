@@ -369,6 +369,12 @@ impl Query {
                 OFFSET => q.offset = Some(parse_u64(key, value)?),
                 COUNT => q.count = parse_flag(key, value)?,
                 SORT_ASC | SORT_DESC => {
+                    if value.trim().is_empty() {
+                        return Err(FilterError::BadValue {
+                            field: key.to_owned(),
+                            value: value.to_owned(),
+                        });
+                    }
                     q.sort = Some(Sort {
                         field: value.to_owned(),
                         descending: key == SORT_DESC,
@@ -511,5 +517,169 @@ impl Query {
             FilterValue::One(v) => Some(v),
             FilterValue::Many(vs) => Some(vs.join(",")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(q: &str) -> Vec<(String, String)> {
+        q.split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (k.to_owned(), v.to_owned())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn parses_the_users_v2_capture() {
+        let q = Query::parse(pairs(
+            "created_at[gt]=1700000000&id[in][]=10&id[in][]=5&id[in][]=6&limit=10&login=alice&offset=0&sort_desc=created_at",
+        ))
+        .unwrap();
+        assert_eq!(
+            q.filters,
+            [
+                Filter::new("created_at", Op::Gt, "1700000000"),
+                Filter::list("id", Op::In, ["10", "5", "6"]),
+                Filter::new("login", Op::Eq, "alice"),
+            ]
+        );
+        assert_eq!(q.sort, Some(Sort::desc("created_at")));
+        assert_eq!((q.limit, q.offset, q.skip), (Some(10), Some(0), None));
+        assert_eq!(q.filters[1].values_as::<u64>().unwrap(), [10, 5, 6]);
+        let back = Query::parse(q.to_pairs(ListStyle::Brackets)).unwrap();
+        assert_eq!(back, q);
+    }
+
+    #[test]
+    fn parses_the_dialog_and_message_captures() {
+        let mut q = Query::parse(pairs(
+            "count=0&limit=100&name[ctn]=Te am&skip=0&sort_desc=last_message_date_sent&type[in]=2,3&updated_at[gt]=1704164645",
+        ))
+        .unwrap();
+        assert!(!q.count);
+        assert_eq!(q.filters[1], Filter::list("type", Op::In, ["2", "3"]));
+        assert_eq!(q.filters[0].value, FilterValue::One("Te am".into()));
+        assert_eq!(q.start(), 0);
+        assert_eq!(
+            q.to_pairs(ListStyle::Comma)[1],
+            ("type[in]".to_owned(), "2,3".to_owned())
+        );
+        assert_eq!(q.take_eq("missing"), None);
+
+        let mut m = Query::parse(pairs(
+            "_id[nin]=a, b&chat_dialog_id=5f1e6a0c3d9e4a0001a1b2c3&date_sent[lt]=1704164645&preview=1&mark_as_read=0",
+        ))
+        .unwrap();
+        assert_eq!(
+            m.take_eq("chat_dialog_id").as_deref(),
+            Some("5f1e6a0c3d9e4a0001a1b2c3")
+        );
+        assert_eq!(m.take_eq("preview").as_deref(), Some("1"));
+        assert_eq!(m.take_eq("mark_as_read").as_deref(), Some("0"));
+        assert_eq!(
+            m.filters,
+            [
+                Filter::list("_id", Op::Nin, ["a", "b"]),
+                Filter::new("date_sent", Op::Lt, "1704164645")
+            ]
+        );
+        assert_eq!(q.filters_on("type").count(), 1);
+    }
+
+    #[test]
+    fn extensions_and_bare_brackets() {
+        let q = Query::parse(pairs(
+            "extensions[color]=red&extensions[level][gte]=3&id[]=1&id[]=2&attachments.type=image",
+        ))
+        .unwrap();
+        assert_eq!(
+            q.filters,
+            [
+                Filter::new("extensions[color]", Op::Eq, "red"),
+                Filter::new("extensions[level]", Op::Gte, "3"),
+                Filter::list("id", Op::In, ["1", "2"]),
+                Filter::new("attachments.type", Op::Eq, "image"),
+            ]
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_operators_and_malformed_keys() {
+        assert_eq!(
+            Query::parse([("name[like]", "x")]),
+            Err(FilterError::UnknownOp {
+                key: "name[like]".into(),
+                op: "like".into()
+            })
+        );
+        for key in [
+            "",
+            "[in]",
+            "a[in",
+            "a]",
+            "a[in]x",
+            "a[in][gt]",
+            "a[[in]]",
+            "extensions",
+            "extensions[]",
+        ] {
+            assert!(
+                matches!(Query::parse([(key, "1")]), Err(FilterError::BadKey(_))),
+                "{key:?}"
+            );
+        }
+        for (k, v) in [
+            ("limit", "x"),
+            ("skip", "-1"),
+            ("offset", ""),
+            ("limit", "99999999999999999999"),
+        ] {
+            assert!(
+                matches!(Query::parse([(k, v)]), Err(FilterError::BadNumber { .. })),
+                "{k}={v}"
+            );
+        }
+        assert!(matches!(
+            Query::parse([("count", "yes")]),
+            Err(FilterError::BadFlag { .. })
+        ));
+        assert!(matches!(
+            Query::parse([("sort_asc", "")]),
+            Err(FilterError::BadValue { .. })
+        ));
+        let q = Query::parse([("type[in]", "2,x")]).unwrap();
+        assert!(matches!(
+            q.filters[0].values_as::<u8>(),
+            Err(FilterError::BadValue { .. })
+        ));
+    }
+
+    #[test]
+    fn operators_round_trip_through_their_names() {
+        for op in Op::ALL {
+            assert_eq!(op.as_str().parse::<Op>().unwrap(), op);
+        }
+        assert!("LT".parse::<Op>().is_err());
+    }
+
+    #[test]
+    fn builders_and_count() {
+        let q = Query::new()
+            .with_filter(Filter::new("login", Op::StartWith, "alic"))
+            .with_sort(Sort::asc("created_at"))
+            .with_count(true)
+            .with_limit(5)
+            .with_skip(10);
+        assert_eq!(
+            q.to_pairs(ListStyle::Comma),
+            pairs("login[start_with]=alic&sort_asc=created_at&count=1&limit=5&skip=10")
+        );
+        assert_eq!(q.start(), 10);
+        assert_eq!(Query::parse(q.to_pairs(ListStyle::Comma)).unwrap(), q);
     }
 }

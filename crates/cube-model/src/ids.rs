@@ -398,3 +398,140 @@ impl<'de, T: FromJson + FromStr<Err = IdError>> Deserialize<'de> for IdList<T> {
         deserialize_ids(d).map(IdList)
     }
 }
+
+/// `deserialize_with` adapter for an optional id: null and `""` are `None`.
+pub fn deserialize_opt_id<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FromJson,
+{
+    match Value::deserialize(d)? {
+        Value::Null => Ok(None),
+        Value::String(s) if s.trim().is_empty() => Ok(None),
+        v => T::from_json(&v).map(Some).map_err(D::Error::custom),
+    }
+}
+
+/// A user id where null, `""` and absence all mean `0` (app sessions, group recipients).
+pub(crate) fn user_id_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<UserId, D::Error> {
+    deserialize_opt_id(d).map(Option::unwrap_or_default)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn numeric_ids_decode_from_numbers_and_strings_and_encode_as_numbers() {
+        for v in [json!(5), json!("5"), json!(" 5 "), json!(5.0)] {
+            let id: UserId = serde_json::from_value(v.clone()).expect("decodes");
+            assert_eq!(id, UserId(5), "{v}");
+        }
+        assert_eq!(serde_json::to_string(&UserId(5)).unwrap(), "5");
+        assert_eq!(serde_json::to_string(&AppId(385)).unwrap(), "385");
+        for v in [
+            json!(-1),
+            json!("x"),
+            json!(""),
+            json!(1.5),
+            json!(null),
+            json!([1]),
+            json!(true),
+        ] {
+            assert!(serde_json::from_value::<UserId>(v.clone()).is_err(), "{v}");
+        }
+        assert!("18446744073709551616".parse::<UserId>().is_err());
+        assert_eq!(
+            "18446744073709551615".parse::<UserId>(),
+            Ok(UserId(u64::MAX))
+        );
+    }
+
+    #[test]
+    fn object_id_layout_matches_the_sdk_example() {
+        let id: ObjectId = "65937d254b854839d7000000".parse().unwrap();
+        assert_eq!(id.timestamp(), 1_704_164_645);
+        assert_eq!(id.counter(), 0);
+        let built = ObjectId::from_parts(1_704_164_645, [0x4b, 0x85, 0x48, 0x39, 0xd7], 0);
+        assert_eq!(built, id);
+        assert_eq!(built.to_string(), "65937d254b854839d7000000");
+        let c = ObjectId::from_parts(0, [0; 5], 0x0102_0304);
+        assert_eq!(
+            c.counter(),
+            0x02_0304,
+            "only the low 3 bytes of the counter are kept"
+        );
+    }
+
+    #[test]
+    fn object_ids_are_24_hex_digits() {
+        let upper: DialogId = "5F1E6A0C3D9E4A0001A1B2C3".parse().unwrap();
+        assert_eq!(upper.to_string(), "5f1e6a0c3d9e4a0001a1b2c3");
+        for bad in [
+            "",
+            "5f1e6a0c3d9e4a0001a1b2c",
+            "5f1e6a0c3d9e4a0001a1b2c3a",
+            "zz1e6a0c3d9e4a0001a1b2c3",
+            "é1e6a0c3d9e4a0001a1b2c",
+        ] {
+            assert!(bad.parse::<ObjectId>().is_err(), "{bad}");
+        }
+        assert!(serde_json::from_value::<MessageId>(json!(5)).is_err());
+        let m: MessageId = serde_json::from_value(json!("5f1e6b113d9e4a0001a1b2c4")).unwrap();
+        assert_eq!(
+            serde_json::to_value(m).unwrap(),
+            json!("5f1e6b113d9e4a0001a1b2c4")
+        );
+    }
+
+    #[test]
+    fn id_lists_accept_every_wire_form() {
+        let want = IdList(vec![UserId(6), UserId(7)]);
+        for v in [
+            json!([6, 7]),
+            json!(["6", "7"]),
+            json!([6, "7"]),
+            json!("6,7"),
+            json!("6, 7"),
+            json!(" 6 ,7, "),
+        ] {
+            assert_eq!(
+                serde_json::from_value::<IdList<UserId>>(v.clone()).unwrap(),
+                want,
+                "{v}"
+            );
+        }
+        assert_eq!(
+            serde_json::from_value::<IdList<UserId>>(json!(6)).unwrap(),
+            IdList(vec![UserId(6)])
+        );
+        assert_eq!(
+            serde_json::from_value::<IdList<UserId>>(json!("")).unwrap(),
+            IdList(vec![])
+        );
+        assert_eq!(
+            serde_json::from_value::<IdList<UserId>>(json!(null)).unwrap(),
+            IdList(vec![])
+        );
+        assert!(serde_json::from_value::<IdList<UserId>>(json!("6,x")).is_err());
+        assert!(serde_json::from_value::<IdList<UserId>>(json!({"0": 6})).is_err());
+        assert_eq!(serde_json::to_value(&want).unwrap(), json!([6, 7]));
+        assert_eq!(want.join(", "), "6, 7");
+        assert_eq!(want.join(","), "6,7");
+        assert_eq!("6, 7".parse::<IdList<UserId>>(), Ok(want));
+    }
+
+    #[test]
+    fn optional_ids_treat_null_and_empty_as_none() {
+        #[derive(Deserialize)]
+        struct T {
+            #[serde(default, deserialize_with = "deserialize_opt_id")]
+            id: Option<MessageId>,
+        }
+        for v in [json!({}), json!({"id": null}), json!({"id": ""})] {
+            assert_eq!(serde_json::from_value::<T>(v).unwrap().id, None);
+        }
+        assert!(serde_json::from_value::<T>(json!({"id": "nope"})).is_err());
+    }
+}

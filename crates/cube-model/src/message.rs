@@ -217,7 +217,11 @@ pub struct Message {
     #[serde(rename = "_id")]
     pub id: MessageId,
     /// The dialog the message belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::ids::deserialize_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub chat_dialog_id: Option<DialogId>,
     /// The text.
     #[serde(
@@ -230,10 +234,14 @@ pub struct Message {
     #[serde(default, deserialize_with = "de::i64_or_zero")]
     pub date_sent: i64,
     /// The sender.
-    #[serde(default, deserialize_with = "user_id_or_zero")]
+    #[serde(default, deserialize_with = "crate::ids::user_id_or_zero")]
     pub sender_id: UserId,
     /// The recipient of a private message (`0` in group dialogs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::ids::deserialize_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub recipient_id: Option<UserId>,
     /// Users who read the message.
     #[serde(default, deserialize_with = "deserialize_ids")]
@@ -279,10 +287,6 @@ pub struct Message {
     /// Custom top-level keys (`customParam`, `send_to_chat`, ...), kept as they came.
     #[serde(flatten)]
     pub custom: BTreeMap<String, Value>,
-}
-
-fn user_id_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<UserId, D::Error> {
-    Ok(Option::<UserId>::deserialize(d)?.unwrap_or_default())
 }
 
 impl Message {
@@ -357,5 +361,115 @@ impl Message {
         self.created_at = Some(created_at.into());
         self.updated_at = Some(updated_at.into());
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const MID: &str = "5f1e6b113d9e4a0001a1b2c4";
+    const DID: &str = "5f1e6a0c3d9e4a0001a1b2c3";
+
+    #[test]
+    fn attachments_decode_from_an_array_or_an_indexed_object() {
+        let from_object: Message = serde_json::from_value(json!({
+            "_id": MID,
+            "attachments": {"1": {"type": "file", "size": "10"}, "0": {"type": "image", "width": 3}, "10": {"type": "audio"}, "2": {"type": "video"}}
+        }))
+        .unwrap();
+        let kinds: Vec<_> = from_object
+            .attachments
+            .iter()
+            .map(|a| a.kind.as_deref())
+            .collect();
+        assert_eq!(
+            kinds,
+            [Some("image"), Some("file"), Some("video"), Some("audio")]
+        );
+        assert_eq!(from_object.attachments[1].size, Some(10));
+        assert_eq!(from_object.attachments[0].width, Some(3));
+        let v = serde_json::to_value(&from_object).unwrap();
+        assert!(v["attachments"].is_array());
+        assert!(
+            serde_json::from_value::<Message>(json!({"_id": MID, "attachments": "x"})).is_err()
+        );
+    }
+
+    #[test]
+    fn attachments_keep_unknown_keys_and_content_type() {
+        let a: Attachment = serde_json::from_value(json!({
+            "type": "image", "id": 77, "content-type": "image/png", "duration": "1.5",
+            "data": {"lat": 1}, "custom": [1, 2]
+        }))
+        .unwrap();
+        assert_eq!(a.id.as_deref(), Some("77"));
+        assert_eq!(a.content_type.as_deref(), Some("image/png"));
+        assert_eq!(a.duration, Some(1.5));
+        assert_eq!(a.data.as_deref(), Some(r#"{"lat":1}"#));
+        assert_eq!(a.extra.get("custom"), Some(&json!([1, 2])));
+        let v = serde_json::to_value(&a).unwrap();
+        assert_eq!(v["content-type"], json!("image/png"));
+        assert_eq!(v["custom"], json!([1, 2]));
+    }
+
+    #[test]
+    fn custom_keys_are_kept_and_known_keys_are_typed() {
+        let m: Message = serde_json::from_value(json!({
+            "_id": MID, "chat_dialog_id": DID, "message": "hi", "date_sent": "1704164645",
+            "sender_id": "5", "recipient_id": 0, "read_ids": "5, 6", "delivered_ids": [5],
+            "read": "1", "views_count": 3, "customParam": "v", "send_to_chat": 1,
+            "reactions": {"own": ["🔥"], "total": {"🔥": "2"}}
+        }))
+        .unwrap();
+        assert_eq!(m.date_sent, 1_704_164_645);
+        assert_eq!(m.sender_id, UserId(5));
+        assert_eq!(m.recipient_id, Some(UserId(0)));
+        assert_eq!(m.read_ids, vec![UserId(5), UserId(6)]);
+        assert_eq!(m.read, Some(true));
+        assert_eq!(m.reactions.as_ref().map(|r| r.total["🔥"]), Some(2));
+        assert_eq!(m.custom.len(), 2);
+        assert_eq!(m.custom["customParam"], json!("v"));
+        let v = serde_json::to_value(&m).unwrap();
+        assert_eq!(v["read"], json!(1));
+        assert_eq!(v["send_to_chat"], json!(1));
+        assert_eq!(v["read_ids"], json!([5, 6]));
+    }
+
+    #[test]
+    fn a_message_needs_a_valid_id() {
+        assert!(serde_json::from_value::<Message>(json!({"message": "x"})).is_err());
+        assert!(serde_json::from_value::<Message>(json!({"_id": "x"})).is_err());
+        assert!(
+            serde_json::from_value::<Message>(json!({"_id": MID, "chat_dialog_id": 5})).is_err()
+        );
+    }
+
+    #[test]
+    fn builders_fill_the_fields() {
+        let m = Message::new(
+            MID.parse().unwrap(),
+            DID.parse().unwrap(),
+            UserId(5),
+            "hi",
+            7,
+        )
+        .with_recipient(UserId(0))
+        .with_attachment(
+            Attachment::new("image")
+                .with_uid("u")
+                .with_url("https://x/y.png"),
+        )
+        .with_read(false)
+        .with_custom("k", 1);
+        let v = serde_json::to_value(&m).unwrap();
+        assert_eq!(
+            v["attachments"],
+            json!([{"type": "image", "uid": "u", "url": "https://x/y.png"}])
+        );
+        assert_eq!(v["read"], json!(0));
+        assert_eq!(v["k"], json!(1));
+        assert_eq!(v["chat_dialog_id"], json!(DID));
     }
 }

@@ -60,3 +60,37 @@ impl<T> Page<T> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn pages_with_and_without_total() {
+        let p = Page::new(0, 10, vec![1, 2]).with_total(3);
+        assert_eq!(
+            serde_json::to_string(&p).unwrap(),
+            r#"{"total_entries":3,"skip":0,"limit":10,"items":[1,2]}"#
+        );
+        let m: Page<u8> =
+            serde_json::from_value(json!({"skip": "0", "limit": 100, "items": []})).unwrap();
+        assert_eq!(m.total_entries, None);
+        assert!(!serde_json::to_string(&m).unwrap().contains("total_entries"));
+    }
+
+    #[test]
+    fn next_page() {
+        assert_eq!(
+            Page::new(0, 2, vec![1, 2]).with_total(3).next_skip(),
+            Some(2)
+        );
+        assert_eq!(Page::new(2, 2, vec![3]).with_total(3).next_skip(), None);
+        assert_eq!(Page::new(0, 2, vec![1, 2]).next_skip(), Some(2));
+        assert_eq!(Page::new(2, 2, vec![3]).next_skip(), None);
+        assert_eq!(
+            Page::<u8>::new(0, 2, vec![]).with_total(9).next_skip(),
+            None
+        );
+    }
+}

@@ -213,3 +213,94 @@ impl fmt::Display for UnreadCounts {
         write!(f, "{} unread", self.total)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const A: &str = "5f1e6a0c3d9e4a0001a1b2c3";
+    const B: &str = "ffffffffffffffffffffffff";
+
+    #[test]
+    fn delete_results_use_the_api_keys() {
+        let r = DialogDeleteResult::from_lists(
+            vec![A.parse().unwrap()],
+            vec![B.parse().unwrap()],
+            vec![],
+        );
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            format!(
+                r#"{{"SuccessfullyDeleted":{{"ids":["{A}"]}},"NotFound":{{"ids":["{B}"]}},"WrongPermissions":{{"ids":[]}}}}"#
+            )
+        );
+        assert!(!r.all_deleted());
+        let partial: MessageDeleteResult =
+            serde_json::from_value(json!({"SuccessfullyDeleted": {"ids": A}})).unwrap();
+        assert_eq!(partial.successfully_deleted.ids.len(), 1);
+        assert!(partial.all_deleted());
+    }
+
+    #[test]
+    fn unread_counts_are_flat() {
+        let u: UnreadCounts =
+            serde_json::from_value(json!({"total": 5, A: 3, B: "2", "bbb": 9})).unwrap();
+        assert_eq!(u.total, 5);
+        assert_eq!(
+            u.per_dialog.len(),
+            2,
+            "keys that are not dialog ids are skipped"
+        );
+        assert_eq!(u.per_dialog[&A.parse().unwrap()], 3);
+        assert_eq!(
+            serde_json::to_value(&u).unwrap(),
+            json!({"total": 5, A: 3, B: 2})
+        );
+        assert!(serde_json::from_value::<UnreadCounts>(json!({"total": "x"})).is_err());
+        assert!(serde_json::from_value::<UnreadCounts>(json!([1])).is_err());
+        let summed = UnreadCounts::from_per_dialog(BTreeMap::from([
+            (A.parse().unwrap(), 2),
+            (B.parse().unwrap(), 3),
+        ]));
+        assert_eq!(summed.total, 5);
+    }
+
+    #[test]
+    fn notification_flags_are_numbers() {
+        let e = NotificationsEnvelope::new(true);
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"notifications":{"enabled":1}}"#
+        );
+        for v in [json!(true), json!(1), json!("1")] {
+            let s: NotificationSettings = serde_json::from_value(json!({"enabled": v})).unwrap();
+            assert!(s.enabled);
+        }
+        for v in [json!(false), json!(0), json!("0")] {
+            let s: NotificationSettings = serde_json::from_value(json!({"enabled": v})).unwrap();
+            assert!(!s.enabled);
+        }
+        assert!(
+            serde_json::from_value::<NotificationSettings>(json!({"enabled": "maybe"})).is_err()
+        );
+    }
+
+    #[test]
+    fn system_message_response_uses_camel_case() {
+        let r = SystemMessageResponse::new(
+            "5f1e6b113d9e4a0001a1b2c6".parse().unwrap(),
+            UserId(6),
+            BTreeMap::from([("param1".to_owned(), "x".to_owned())]),
+        );
+        assert_eq!(
+            serde_json::to_value(&r).unwrap(),
+            json!({"messageId": "5f1e6b113d9e4a0001a1b2c6", "recipientId": 6, "extensionParams": {"param1": "x"}})
+        );
+        let back: SystemMessageResponse = serde_json::from_value(
+            json!({"messageId": "5f1e6b113d9e4a0001a1b2c6", "recipientId": "6", "extensionParams": {"n": 1}}),
+        )
+        .unwrap();
+        assert_eq!(back.extension_params["n"], "1");
+    }
+}

@@ -192,13 +192,13 @@ impl Dialog {
     /// The role of `user` in this dialog.
     ///
     /// Owner is `user_id`, admin is in `admins_ids` (private dialogs have neither: both
-    /// participants are regular). In group and private dialogs any other occupant is regular and
+    /// participants, `user_id` included, are regular). In group and private dialogs any other occupant is regular and
     /// everyone else an outsider. In public and broadcast dialogs every application user is
     /// regular (subscriptions and block lists are the server's to apply).
     pub fn role_of(&self, user: UserId) -> Role {
         match self.dialog_type {
             DialogType::Private => {
-                if self.is_occupant(user) {
+                if self.is_occupant(user) || user == self.user_id {
                     Role::Regular
                 } else {
                     Role::Outsider
@@ -232,5 +232,136 @@ impl Dialog {
     /// The reason `user` may not do `action` here, or `None` if allowed.
     pub fn refusal_reason(&self, user: UserId, action: Action) -> Option<&'static str> {
         refusal_reason(self.dialog_type, self.role_of(user), action)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::DialogId;
+
+    fn dialog(t: DialogType) -> Dialog {
+        let id: DialogId = "5f1e6a0c3d9e4a0001a1b2c3".parse().unwrap();
+        Dialog::new(id, UserId(1), t)
+            .with_admins([UserId(2)])
+            .with_occupants([UserId(1), UserId(2), UserId(3)])
+    }
+
+    #[test]
+    fn roles_in_group_dialogs() {
+        let d = dialog(DialogType::Group);
+        assert_eq!(d.role_of(UserId(1)), Role::Owner);
+        assert_eq!(d.role_of(UserId(2)), Role::Admin);
+        assert_eq!(d.role_of(UserId(3)), Role::Regular);
+        assert_eq!(d.role_of(UserId(4)), Role::Outsider);
+        assert!(d.can(UserId(1), Action::DeleteDialogForEveryone));
+        assert!(!d.can(UserId(2), Action::DeleteDialogForEveryone));
+        assert!(d.can(UserId(2), Action::RemoveOtherOccupants));
+        assert!(!d.can(UserId(3), Action::RemoveOtherOccupants));
+        assert!(d.can(UserId(3), Action::AddOccupants));
+        for a in Action::ALL {
+            assert!(
+                !d.can(UserId(4), a),
+                "an outsider may do nothing in a group: {a:?}"
+            );
+        }
+        assert_eq!(
+            d.refusal_reason(UserId(2), Action::DeleteDialogForEveryone),
+            Some("Only the dialog owner can delete it for everyone")
+        );
+        assert_eq!(
+            d.refusal_reason(UserId(1), Action::DeleteDialogForEveryone),
+            None
+        );
+        assert_eq!(
+            d.refusal_reason(UserId(4), Action::ReadHistory),
+            Some("You are not an occupant of this dialog")
+        );
+    }
+
+    #[test]
+    fn private_dialogs_have_only_regular_users() {
+        let d = dialog(DialogType::Private).with_occupants([UserId(1), UserId(3)]);
+        assert_eq!(
+            d.role_of(UserId(1)),
+            Role::Regular,
+            "the creator is not an owner"
+        );
+        assert_eq!(
+            d.role_of(UserId(2)),
+            Role::Outsider,
+            "admins_ids mean nothing here"
+        );
+        assert_eq!(d.role_of(UserId(3)), Role::Regular);
+        assert!(!d.can(UserId(1), Action::DeleteDialogForEveryone));
+        assert!(d.can(UserId(3), Action::SendMessage));
+        assert_eq!(
+            decide(DialogType::Private, Role::Owner, Action::ManageAdmins),
+            Decision::Refused
+        );
+    }
+
+    #[test]
+    fn public_and_broadcast_dialogs() {
+        let p = dialog(DialogType::Public);
+        assert_eq!(p.role_of(UserId(99)), Role::Regular);
+        assert!(p.can(UserId(99), Action::SendMessage));
+        assert!(!p.can(UserId(99), Action::BlockUsers));
+        assert!(p.can(UserId(2), Action::BlockUsers));
+        assert_eq!(
+            p.decide(UserId(1), Action::AddOccupants),
+            Decision::NotApplicable
+        );
+        assert_eq!(
+            p.refusal_reason(UserId(1), Action::AddOccupants),
+            Some("This action does not apply to this type of dialog")
+        );
+        let b = dialog(DialogType::Broadcast);
+        assert!(!b.can(UserId(99), Action::SendMessage));
+        assert!(b.can(UserId(2), Action::SendMessage));
+        assert!(b.can(UserId(99), Action::ReadHistory));
+        assert_eq!(
+            b.refusal_reason(UserId(99), Action::SendMessage),
+            Some("Only admins can send messages to a broadcast dialog")
+        );
+        for t in [DialogType::Public, DialogType::Broadcast] {
+            assert_eq!(
+                decide(t, Role::Outsider, Action::ReadHistory),
+                Decision::Allowed
+            );
+            assert_eq!(
+                decide(t, Role::Outsider, Action::SendMessage),
+                Decision::Refused
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_dialog_types_refuse_everything() {
+        let d = dialog(DialogType::Other(9));
+        for a in Action::ALL {
+            assert_eq!(d.decide(UserId(1), a), Decision::Refused);
+            assert_eq!(d.refusal_reason(UserId(1), a), Some("Unknown dialog type"));
+        }
+    }
+
+    #[test]
+    fn every_refusal_has_a_reason() {
+        for t in [
+            DialogType::Private,
+            DialogType::Group,
+            DialogType::Public,
+            DialogType::Broadcast,
+        ] {
+            for r in [Role::Owner, Role::Admin, Role::Regular, Role::Outsider] {
+                for a in Action::ALL {
+                    assert_eq!(
+                        refusal_reason(t, r, a).is_none(),
+                        decide(t, r, a).is_allowed(),
+                        "{t:?} {r:?} {a:?}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -28,7 +28,7 @@ pub struct Session {
     /// The application this session belongs to.
     pub application_id: AppId,
     /// The logged-in user, or `0` for an application session.
-    #[serde(default, deserialize_with = "user_id_or_zero")]
+    #[serde(default, deserialize_with = "crate::ids::user_id_or_zero")]
     pub user_id: UserId,
     /// The nonce of a signed session request (null for unsigned ones).
     #[serde(default, deserialize_with = "de::opt_i64")]
@@ -47,10 +47,6 @@ pub struct Session {
     /// The session's user, when the server includes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<User>,
-}
-
-fn user_id_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<UserId, D::Error> {
-    Ok(Option::<UserId>::deserialize(d)?.unwrap_or_default())
 }
 
 impl Session {
@@ -150,5 +146,53 @@ impl<'de> Deserialize<'de> for SessionEnvelope {
         Session::deserialize(inner)
             .map(SessionEnvelope::new)
             .map_err(D::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn app_and_user_sessions() {
+        let app: SessionEnvelope = serde_json::from_value(json!({"session": {
+            "application_id": 385, "user_id": 0, "token": "t", "nonce": null
+        }}))
+        .unwrap();
+        assert!(!app.session.is_user_session());
+        let absent: Session =
+            serde_json::from_value(json!({"application_id": "385", "token": "t"})).unwrap();
+        assert!(!absent.is_user_session());
+        assert_eq!(absent.application_id, AppId(385));
+        let user: SessionEnvelope = serde_json::from_value(json!({
+            "application_id": 385, "user_id": "5", "token": "t", "nonce": "4321", "ts": "1704164645",
+            "user": {"id": 5}
+        }))
+        .unwrap();
+        assert!(user.session.is_user_session());
+        assert_eq!(user.session.nonce, Some(4321));
+        assert_eq!(user.session.ts, 1_704_164_645);
+        assert_eq!(user.session.user.map(|u| u.id), Some(UserId(5)));
+    }
+
+    #[test]
+    fn encoding_keeps_the_api_field_order() {
+        let s = Session::new(AppId(385), UserId(0), "tok")
+            .with_object_id("65941c2541d1b400e8d2b1a0")
+            .with_id(111)
+            .with_ts(1_704_164_645);
+        let text = serde_json::to_string(&SessionEnvelope::new(s)).unwrap();
+        assert_eq!(
+            text,
+            r#"{"session":{"_id":"65941c2541d1b400e8d2b1a0","id":111,"application_id":385,"user_id":0,"nonce":null,"token":"tok","ts":1704164645,"created_at":null,"updated_at":null}}"#
+        );
+    }
+
+    #[test]
+    fn a_session_needs_a_token_and_an_application() {
+        assert!(serde_json::from_value::<Session>(json!({"application_id": 1})).is_err());
+        assert!(serde_json::from_value::<Session>(json!({"token": "t"})).is_err());
+        assert!(serde_json::from_value::<SessionEnvelope>(json!("x")).is_err());
     }
 }

@@ -276,3 +276,82 @@ impl<'de> Deserialize<'de> for UserEnvelope {
             .map_err(D::Error::custom)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn tags_decode_from_a_string_or_an_array_and_encode_as_a_string() {
+        let want = Some(vec!["iphone".to_owned(), "apple".to_owned()]);
+        for v in [
+            json!("iphone,apple"),
+            json!("iphone, apple"),
+            json!(["iphone", "apple"]),
+            json!(["iphone, apple"]),
+        ] {
+            let u: User = serde_json::from_value(json!({"id": 1, "user_tags": v})).unwrap();
+            assert_eq!(u.user_tags, want, "{v}");
+        }
+        let u = User::new(UserId(1)).with_tags(["iphone", "apple"]);
+        assert_eq!(
+            serde_json::to_value(&u).unwrap()["user_tags"],
+            json!("iphone,apple")
+        );
+        let u: User = serde_json::from_value(json!({"id": 1, "user_tags": null})).unwrap();
+        assert_eq!(u.user_tags, None);
+        assert!(serde_json::from_value::<User>(json!({"id": 1, "user_tags": {"a": 1}})).is_err());
+    }
+
+    #[test]
+    fn custom_data_keeps_any_json_as_text() {
+        let u: User = serde_json::from_value(json!({"id": 1, "custom_data": {"k": 1}})).unwrap();
+        assert_eq!(u.custom_data.as_deref(), Some(r#"{"k":1}"#));
+        let u: User = serde_json::from_value(json!({"id": 1, "custom_data": "{\"k\":1}"})).unwrap();
+        assert_eq!(u.custom_data.as_deref(), Some(r#"{"k":1}"#));
+        let u: User = serde_json::from_value(json!({"id": 1, "custom_data": 7})).unwrap();
+        assert_eq!(u.custom_data.as_deref(), Some("7"));
+    }
+
+    #[test]
+    fn scalars_are_tolerant() {
+        let u: User = serde_json::from_value(json!({
+            "id": "5", "external_user_id": "77", "blob_id": 3, "facebook_id": 1234,
+            "timezone": "-300", "is_guest": 1, "unknown_key": "ignored"
+        }))
+        .unwrap();
+        assert_eq!(u.id, UserId(5));
+        assert_eq!(u.external_user_id, Some(77));
+        assert_eq!(u.blob_id, Some(3));
+        assert_eq!(u.facebook_id.as_deref(), Some("1234"));
+        assert_eq!(u.timezone, Some(-300));
+        assert_eq!(u.is_guest, Some(true));
+        assert!(serde_json::from_value::<User>(json!({"full_name": "no id"})).is_err());
+    }
+
+    #[test]
+    fn a_new_user_encodes_nulls_like_the_api_and_no_is_guest() {
+        let v = serde_json::to_value(User::new(UserId(5)).with_login("alice")).unwrap();
+        assert_eq!(v["login"], json!("alice"));
+        assert_eq!(v["phone"], json!(null));
+        assert_eq!(v["user_tags"], json!(null));
+        assert!(v.get("is_guest").is_none());
+        let v = serde_json::to_value(User::new(UserId(5)).with_guest(true)).unwrap();
+        assert_eq!(v["is_guest"], json!(true));
+    }
+
+    #[test]
+    fn the_envelope_accepts_wrapped_and_bare_users() {
+        let wrapped: UserEnvelope = serde_json::from_value(json!({"user": {"id": 5}})).unwrap();
+        let bare: UserEnvelope = serde_json::from_value(json!({"id": 5, "login": "a"})).unwrap();
+        assert_eq!(wrapped.user.id, UserId(5));
+        assert_eq!(bare.user.login.as_deref(), Some("a"));
+        assert_eq!(
+            serde_json::to_value(&wrapped).unwrap()["user"]["id"],
+            json!(5)
+        );
+        assert!(serde_json::from_value::<UserEnvelope>(json!({"user": "x"})).is_err());
+        assert!(serde_json::from_value::<UserEnvelope>(json!(1)).is_err());
+    }
+}
