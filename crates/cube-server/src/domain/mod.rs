@@ -5,7 +5,9 @@
 //! save messages and check roles.
 
 pub mod apps;
+pub mod dialogs;
 pub mod error;
+pub mod messages;
 pub mod query;
 pub mod sessions;
 pub mod time;
