@@ -230,22 +230,9 @@ pub(crate) fn decode_json<T: DeserializeOwned, B: AsRef<[u8]>>(
     })
 }
 
-/// Decodes a 2xx JSON body that is `{"<key>": T}` or, tolerantly, a bare `T`.
-pub(crate) fn decode_wrapped<T: DeserializeOwned, B: AsRef<[u8]>>(
-    resp: &http::Response<B>,
-    key: &str,
-) -> Result<T, FromHttpResponseError> {
-    let value: Value = decode_json(resp)?;
-    let inner = match value {
-        Value::Object(mut map) if map.len() == 1 && map.contains_key(key) => {
-            map.remove(key).unwrap_or(Value::Null)
-        }
-        other => other,
-    };
-    serde_json::from_value(inner).map_err(|source| FromHttpResponseError::Deserialization {
-        status: resp.status(),
-        source,
-    })
+/// Reads a text endpoint's body as `T` when it is such JSON; anything else is `None`.
+pub(crate) fn lenient_json<T: DeserializeOwned>(body: &[u8]) -> Option<T> {
+    serde_json::from_slice(body).ok()
 }
 
 #[cfg(test)]

@@ -30,7 +30,10 @@
 //! ```
 #![deny(missing_docs)]
 
-// pub mod chat;
+#[macro_use]
+mod macros;
+
+pub mod chat;
 mod codec;
 mod endpoint;
 mod error;

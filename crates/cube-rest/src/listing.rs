@@ -24,17 +24,24 @@ fn filter_error(e: FilterError) -> FromHttpRequestError {
     let field = match &e {
         FilterError::UnknownOp { key, .. }
         | FilterError::BadNumber { key, .. }
-        | FilterError::BadFlag { key, .. } => key.clone(),
-        FilterError::BadKey(key) => key.clone(),
+        | FilterError::BadFlag { key, .. }
+        | FilterError::BadKey(key) => key.clone(),
         FilterError::BadValue { field, .. } => field.clone(),
         _ => "base".to_owned(),
     };
     FromHttpRequestError::invalid(field, e.to_string())
 }
 
+/// Keys whose value the JS SDK may stringify from `null` (wire.md §9.12): ignored when `"null"`.
+const PAGING_KEYS: [&str; 6] = ["limit", "skip", "offset", "count", "sort_asc", "sort_desc"];
+
 /// Reads the query string of `req` as a [`Query`]; a list longer than [`MAX_IDS`] is refused.
+///
+/// The JS SDK's stringified `undefined` (any key) and `null` (paging keys) are ignored: they
+/// mean the caller gave no value (wire.md §9.12).
 pub(crate) fn read_query<B>(req: &http::Request<B>) -> Result<Query, FromHttpRequestError> {
-    let pairs = query::pairs(req.uri().query().unwrap_or(""))?;
+    let mut pairs = query::pairs(req.uri().query().unwrap_or(""))?;
+    pairs.retain(|(k, v)| v != "undefined" && !(v == "null" && PAGING_KEYS.contains(&k.as_str())));
     let q = Query::parse(pairs).map_err(filter_error)?;
     for f in &q.filters {
         if f.values().len() > MAX_IDS {

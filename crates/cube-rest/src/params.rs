@@ -44,11 +44,6 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// The whole map at this level.
-    pub(crate) fn map(&self) -> &'a Map<String, Value> {
-        self.map
-    }
-
     /// The raw value; JSON `null` counts as present.
     pub(crate) fn raw(&self, field: &str) -> Option<&'a Value> {
         self.map.get(field)
@@ -57,11 +52,6 @@ impl<'a> Fields<'a> {
     /// The raw value; absent and `null` are both `None`.
     pub(crate) fn get(&self, field: &str) -> Option<&'a Value> {
         self.map.get(field).filter(|v| !v.is_null())
-    }
-
-    /// True when the field is present (even as `null`).
-    pub(crate) fn has(&self, field: &str) -> bool {
-        self.map.contains_key(field)
     }
 
     /// A string field; numbers and booleans are accepted and printed.
@@ -320,7 +310,6 @@ mod tests {
         assert_eq!(f.flag("z").unwrap(), Some(false));
         assert!(f.flag("bad").is_err());
         assert_eq!(f.string("nul").unwrap(), None);
-        assert!(f.has("nul"));
         assert!(matches!(
             f.required_string("nope"),
             Err(FromHttpRequestError::MissingField { .. })

@@ -1,0 +1,68 @@
+//! `POST /chat/Dialog/{id}/subscribe`: join a public dialog.
+
+use cube_model::DialogId;
+use http::Method;
+
+use crate::Endpoint;
+use crate::codec::{self, Body};
+use crate::error::{FromHttpRequestError, IntoHttpError};
+use crate::metadata::{AuthKind, Metadata};
+use crate::params::path_one;
+
+/// The dialog's id, in the path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Request {
+    /// The dialog.
+    pub id: DialogId,
+}
+
+impl Request {
+    /// Subscribes to public dialog `id`.
+    pub fn new(id: DialogId) -> Self {
+        Request { id }
+    }
+}
+
+impl Endpoint for Request {
+    const METADATA: Metadata = Metadata {
+        name: "subscribe",
+        method: Method::POST,
+        path: "/chat/Dialog/{id}/subscribe",
+        auth: AuthKind::UserSession,
+        text_response: false,
+    };
+    type Response = Response;
+
+    fn try_into_http_request(
+        &self,
+        base_url: &str,
+        token: Option<&str>,
+    ) -> Result<http::Request<Vec<u8>>, IntoHttpError> {
+        let id = self.id.to_string();
+        codec::build_request(
+            &Self::METADATA,
+            base_url,
+            &[&id],
+            token,
+            &[],
+            "",
+            Body::Empty,
+        )
+    }
+
+    fn try_from_http_request<B: AsRef<[u8]>>(
+        _req: &http::Request<B>,
+        path_args: &[String],
+    ) -> Result<Self, FromHttpRequestError> {
+        Ok(Request {
+            id: path_one(path_args, 0, "id", "a dialog id")?,
+        })
+    }
+}
+
+json_response!(
+    /// The dialog joined: `200` and the bare dialog object.
+    dialog: cube_model::Dialog,
+    http::StatusCode::OK
+);
