@@ -4,4 +4,5 @@
 pub mod clock;
 pub mod domain;
 pub mod ids;
+pub mod providers;
 pub mod store;
