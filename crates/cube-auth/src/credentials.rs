@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use cube_model::AppId;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -30,6 +31,11 @@ impl ApplicationId {
             Self::Number(n) => Some(*n),
             Self::Text(s) => s.parse().ok(),
         }
+    }
+
+    /// The id as cube-model's [`AppId`], when it is numeric.
+    pub fn app_id(&self) -> Option<AppId> {
+        self.as_u64().map(AppId::from)
     }
 
     /// The id as it appears in the string to sign (`application_id=385`).
@@ -66,6 +72,12 @@ impl fmt::Display for ApplicationId {
 impl From<u64> for ApplicationId {
     fn from(id: u64) -> Self {
         Self::Number(id)
+    }
+}
+
+impl From<AppId> for ApplicationId {
+    fn from(id: AppId) -> Self {
+        Self::Number(id.get())
     }
 }
 
@@ -419,6 +431,11 @@ mod tests {
         assert_eq!(ApplicationId::from("385").to_json(), Value::from("385"));
         assert_eq!(ApplicationId::from("385").as_u64(), Some(385));
         assert_eq!(ApplicationId::from("x").as_u64(), None);
+        assert_eq!(ApplicationId::from("385").app_id(), Some(AppId::from(385)));
+        assert_eq!(
+            ApplicationId::from(AppId::from(7)),
+            ApplicationId::Number(7)
+        );
         assert_eq!(
             ApplicationId::from_json(&Value::from(-1)),
             None,
