@@ -4,6 +4,30 @@
 //! This crate does no I/O: no sockets, files, environment, clock or randomness. Decoding is
 //! tolerant where real clients differ (ids as numbers or strings, id lists as arrays or comma
 //! strings, `user_tags` as a string or an array); encoding is exact and stable.
+//!
+//! ```
+//! use cube_model::{Dialog, DialogType, IdList, UserId, UserEnvelope, Action};
+//!
+//! // Ids as numbers or strings, lists as arrays or comma strings.
+//! let ids: IdList<UserId> = serde_json::from_str(r#""6, 7""#).unwrap();
+//! assert_eq!(ids.as_slice(), [UserId(6), UserId(7)]);
+//! assert_eq!(serde_json::to_string(&ids).unwrap(), "[6,7]");
+//!
+//! // The client accepts `{"user": {...}}` and the bare object alike.
+//! let wrapped: UserEnvelope = serde_json::from_str(r#"{"user":{"id":"5","user_tags":["a","b"]}}"#).unwrap();
+//! let bare: UserEnvelope = serde_json::from_str(r#"{"id":5,"user_tags":"a,b"}"#).unwrap();
+//! assert_eq!(wrapped, bare);
+//!
+//! // The roles table decides what a user may do in a dialog.
+//! let dialog = Dialog::new("5f1e6a0c3d9e4a0001a1b2c3".parse().unwrap(), UserId(5), DialogType::Group)
+//!     .with_occupants([UserId(5), UserId(6)]);
+//! assert!(dialog.can(UserId(5), Action::DeleteDialogForEveryone));
+//! assert!(!dialog.can(UserId(6), Action::DeleteDialogForEveryone));
+//! assert_eq!(
+//!     dialog.refusal_reason(UserId(6), Action::DeleteDialogForEveryone),
+//!     Some("Only the dialog owner can delete it for everyone"),
+//! );
+//! ```
 #![deny(missing_docs)]
 
 mod de;
@@ -29,7 +53,7 @@ pub use results::{
     DeleteResult, DialogDeleteResult, IdGroup, MessageDeleteResult, NotificationSettings,
     NotificationsEnvelope, SystemMessageResponse, UnreadCounts,
 };
-pub use roles::{Action, Decision, Role, decide, refusal_reason};
+pub use roles::{Action, Decision, Role, decide, refusal_reason, role_in};
 pub use session::{Session, SessionEnvelope};
 pub use time::{TimeError, format_unix, parse_iso};
 pub use user::{User, UserEnvelope};

@@ -188,6 +188,40 @@ pub const fn refusal_reason(
     }
 }
 
+/// The role of `user` in a dialog described by its type, owner, admins and occupants.
+///
+/// The same rule as [`Dialog::role_of`], for callers that keep dialogs in another shape
+/// (a storage row, for instance).
+pub fn role_in(
+    dialog_type: DialogType,
+    owner: UserId,
+    admins: &[UserId],
+    occupants: &[UserId],
+    user: UserId,
+) -> Role {
+    match dialog_type {
+        DialogType::Private => {
+            if occupants.contains(&user) || user == owner {
+                Role::Regular
+            } else {
+                Role::Outsider
+            }
+        }
+        DialogType::Other(_) => Role::Outsider,
+        t => {
+            if user == owner {
+                Role::Owner
+            } else if admins.contains(&user) {
+                Role::Admin
+            } else if !t.has_occupants() || occupants.contains(&user) {
+                Role::Regular
+            } else {
+                Role::Outsider
+            }
+        }
+    }
+}
+
 impl Dialog {
     /// The role of `user` in this dialog.
     ///
@@ -196,27 +230,13 @@ impl Dialog {
     /// everyone else an outsider. In public and broadcast dialogs every application user is
     /// regular (subscriptions and block lists are the server's to apply).
     pub fn role_of(&self, user: UserId) -> Role {
-        match self.dialog_type {
-            DialogType::Private => {
-                if self.is_occupant(user) || user == self.user_id {
-                    Role::Regular
-                } else {
-                    Role::Outsider
-                }
-            }
-            DialogType::Other(_) => Role::Outsider,
-            t => {
-                if user == self.user_id {
-                    Role::Owner
-                } else if self.is_admin(user) {
-                    Role::Admin
-                } else if !t.has_occupants() || self.is_occupant(user) {
-                    Role::Regular
-                } else {
-                    Role::Outsider
-                }
-            }
-        }
+        role_in(
+            self.dialog_type,
+            self.user_id,
+            &self.admins_ids,
+            &self.occupants_ids,
+            user,
+        )
     }
 
     /// What the roles table says about `user` doing `action` here.
