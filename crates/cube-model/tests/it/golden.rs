@@ -77,6 +77,24 @@ fn every_golden_response_decodes() {
                 let e: UserEnvelope = serde_json::from_value(body.clone()).expect(&c.op);
                 assert_eq!(e.user.full_name.as_deref(), Some("Alice Two"));
             }
+            ("GET", p) if p == "/users" || p.starts_with("/users/by_") || p == "/users/5" => {
+                // The deprecated v1 list wraps each user; the envelope takes both forms.
+                let page: Page<UserEnvelope> = serde_json::from_value(body.clone()).expect(&c.op);
+                assert_eq!(page.total_entries, Some(1));
+                assert_eq!(page.items[0].user.id, cube_model::UserId(5));
+            }
+            ("GET", "/users/online") if body.get("users").is_some() => {
+                let users: Vec<User> = serde_json::from_value(body["users"].clone()).expect(&c.op);
+                assert_eq!(users.len(), 2);
+            }
+            ("GET", p) if p.ends_with("/occupants") => {
+                exact::<Page<User>>(
+                    &c.op,
+                    &serde_json::json!({
+                        "skip": 0, "limit": 0, "items": body["items"].clone()
+                    }),
+                );
+            }
             ("GET", "/users/v2") => {
                 let page = exact::<Page<User>>(&c.op, body);
                 assert_eq!(page.total_entries, Some(1));
