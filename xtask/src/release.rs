@@ -515,6 +515,16 @@ mod tests {
     }
 
     #[test]
+    fn dry_run_against_the_real_workspace_changes_nothing() {
+        let files = ["Cargo.toml", CHANGELOG];
+        let read = || files.map(|f| std::fs::read_to_string(root().join(f)).unwrap());
+        let before = read();
+        run(&root(), "0.1.0", true).unwrap();
+        assert_eq!(read(), before);
+        assert!(run(&root(), "99.0.0", true).is_err());
+    }
+
+    #[test]
     fn refuses_a_version_without_a_changelog_entry() {
         let err = plan(&real_workspace(), &real_changelog(), "99.0.0").unwrap_err();
         assert!(
