@@ -5,4 +5,5 @@ pub mod clock;
 pub mod domain;
 pub mod ids;
 pub mod providers;
+pub mod service;
 pub mod store;
