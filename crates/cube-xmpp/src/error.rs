@@ -59,7 +59,6 @@ impl DecodeError {
         matches!(self, Self::NotMine(_))
     }
 
-    #[allow(dead_code)]
     pub(crate) fn invalid(element: &'static str, what: &'static str, value: &str) -> Self {
         let mut value = value.to_owned();
         if value.len() > 64 {

@@ -20,11 +20,16 @@ pub mod codec;
 pub mod element;
 pub mod error;
 pub mod jid;
+pub mod nonza;
 pub mod ns;
+pub mod sasl;
+pub mod stanza;
 pub mod stream_error;
 
 pub use codec::{Encoder, Frame, Framing, Limits, ParseError, StreamHeader, StreamParser};
 pub use element::{Element, Node};
 pub use error::DecodeError;
 pub use jid::{Jid, JidError};
+pub use nonza::{Packet, Sasl, Sm, StreamFeatures};
+pub use stanza::{ExtraParams, Iq, Message, Presence, Stanza};
 pub use stream_error::{StreamError, StreamErrorCondition};

@@ -2,4 +2,6 @@
 
 mod codec_props;
 mod golden;
+mod stanza_props;
+mod stanzas;
 mod support;
