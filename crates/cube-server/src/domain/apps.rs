@@ -145,6 +145,18 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Application>> {
     .transpose()
 }
 
+/// The application whose auth key is `auth_key` (the `CB-AuthKey` sign-up header).
+pub fn by_auth_key(conn: &Connection, auth_key: &str) -> Result<Option<Application>> {
+    conn.query_row(
+        "SELECT id, auth_key, auth_secret, settings FROM applications WHERE auth_key = ?1 ORDER BY id LIMIT 1",
+        [auth_key],
+        from_row,
+    )
+    .optional()?
+    .map(build)
+    .transpose()
+}
+
 /// Every stored application.
 pub fn list(conn: &Connection) -> Result<Vec<Application>> {
     let mut st =

@@ -104,7 +104,19 @@ pub fn split_list(values: &[String]) -> Vec<String> {
 pub fn filters_from_pairs(pairs: &[(String, String)], reserved: &[&str]) -> Result<Vec<Filter>> {
     let mut out: Vec<Filter> = Vec::new();
     for (key, value) in pairs {
-        let (field, op) = match key.find('[') {
+        let split_at = if key.starts_with("extensions[") {
+            key.find(']').map(|i| i + 1).filter(|i| *i < key.len())
+        } else {
+            key.find('[')
+        };
+        let (field, op) = match split_at {
+            Some(i) if key.starts_with("extensions[") => {
+                let rest = key[i..].trim_end_matches("[]");
+                let op_name = rest.trim_start_matches('[').trim_end_matches(']');
+                let op = Op::parse(op_name)
+                    .ok_or_else(|| Error::bad(&key[..i], format!("unknown operator {op_name}")))?;
+                (&key[..i], op)
+            }
             Some(i) => {
                 let rest = key[i + 1..].trim_end_matches("[]");
                 let op_name = rest.trim_end_matches(']');
@@ -114,6 +126,7 @@ pub fn filters_from_pairs(pairs: &[(String, String)], reserved: &[&str]) -> Resu
             }
             None => (key.as_str(), Op::Eq),
         };
+        let field = field.trim();
         if reserved.contains(&field) {
             continue;
         }
