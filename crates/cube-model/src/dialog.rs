@@ -146,6 +146,7 @@ impl<'de> Deserialize<'de> for MessageStatus {
 
 /// Dialog permissions (`permissions`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Permissions {
     /// Whether non-members may preview the last messages (`preview=1`).
@@ -168,6 +169,7 @@ impl Permissions {
 
 /// A chat dialog as the API returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Dialog {
     /// The dialog's id (`_id`).

@@ -39,6 +39,8 @@ pub mod message;
 pub mod page;
 pub mod results;
 pub mod roles;
+#[cfg(feature = "schemars")]
+mod schema;
 pub mod session;
 pub mod time;
 pub mod user;

@@ -13,6 +13,7 @@ use crate::ids::{DialogId, MessageId, UserId, deserialize_ids};
 ///
 /// Known keys are typed; any other key is kept in `extra` so that nothing is lost.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Attachment {
     /// Kind: `image`, `video`, `audio`, `file`, ... (`type`).
@@ -174,6 +175,7 @@ fn deserialize_attachments<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Attach
 
 /// Reactions summary of a message (`reactions`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Reactions {
     /// The reader's own reactions.
@@ -211,6 +213,7 @@ fn count_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, u64>, D
 ///
 /// Custom top-level keys (any key that is not a known field) are kept in `custom`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Message {
     /// The message id (`_id`).
@@ -269,6 +272,7 @@ pub struct Message {
         serialize_with = "de::ser_opt_bool_as_int",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<crate::schema::Flag>"))]
     pub read: Option<bool>,
     /// Creation time, ISO-8601 as the server sent it.
     #[serde(

@@ -8,6 +8,7 @@ use crate::de;
 ///
 /// The message list has no `total_entries`; it is then `None` and not encoded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Page<T> {
     /// Number of matching entries over all pages, when the endpoint reports it.
@@ -24,7 +25,7 @@ pub struct Page<T> {
     #[serde(default, deserialize_with = "de::u64_or_zero")]
     pub limit: u64,
     /// The entries of this page.
-    #[serde(default = "Vec::new", bound(deserialize = "T: Deserialize<'de>"))]
+    #[serde(default = "Vec::<T>::new", bound(deserialize = "T: Deserialize<'de>"))]
     pub items: Vec<T>,
 }
 

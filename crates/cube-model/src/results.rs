@@ -15,10 +15,11 @@ use crate::ids::{DialogId, FromJson, IdError, MessageId, UserId, deserialize_ids
 
 /// A list of ids inside a multi-delete result (`{"ids": [...]}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct IdGroup<T> {
     /// The ids.
     #[serde(
-        default = "Vec::new",
+        default = "Vec::<T>::new",
         deserialize_with = "deserialize_ids",
         bound(deserialize = "T: FromJson + FromStr<Err = IdError>")
     )]
@@ -33,6 +34,7 @@ impl<T> Default for IdGroup<T> {
 
 /// The answer to a multi-delete (`DELETE /chat/Dialog/a,b`, `DELETE /chat/Message/a,b`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(bound(deserialize = "T: FromJson + FromStr<Err = IdError>"))]
 #[non_exhaustive]
 pub struct DeleteResult<T> {
@@ -140,6 +142,7 @@ impl<'de> Deserialize<'de> for UnreadCounts {
 
 /// Push notification settings of a dialog (`{"enabled": 1}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct NotificationSettings {
     /// Whether notifications are on; `0`/`1` on the wire.
@@ -147,6 +150,7 @@ pub struct NotificationSettings {
         deserialize_with = "de::bool_flag",
         serialize_with = "de::ser_bool_as_int"
     )]
+    #[cfg_attr(feature = "schemars", schemars(with = "crate::schema::Flag"))]
     pub enabled: bool,
 }
 
@@ -159,6 +163,7 @@ impl NotificationSettings {
 
 /// The `{"notifications": {"enabled": 1}}` envelope of the notification endpoints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct NotificationsEnvelope {
     /// The settings.
@@ -176,6 +181,7 @@ impl NotificationsEnvelope {
 
 /// The answer to `POST /chat/Message/system`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct SystemMessageResponse {
     /// Id of the system message.

@@ -12,6 +12,7 @@ use crate::user::User;
 ///
 /// `user_id` is `0` (or absent) for an application session and the user's id for a user session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Session {
     /// The session's object id (`_id`), as the server sent it.
@@ -117,6 +118,7 @@ impl Session {
 ///
 /// Decoding also accepts the bare session object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct SessionEnvelope {
     /// The session.

@@ -13,6 +13,7 @@ use crate::ids::UserId;
 /// string or an array and is encoded as a comma string (`"iphone,apple"`); `custom_data` is a
 /// string, and any other JSON found there is kept as its JSON text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct User {
     /// The user's id.
@@ -67,6 +68,10 @@ pub struct User {
         default,
         deserialize_with = "deserialize_tags",
         serialize_with = "serialize_tags"
+    )]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "Option<crate::schema::CommaList>")
     )]
     pub user_tags: Option<Vec<String>>,
     /// Time zone offset in minutes.
@@ -245,6 +250,7 @@ fn serialize_tags<S: Serializer>(tags: &Option<Vec<String>>, s: S) -> Result<S::
 ///
 /// Decoding also accepts the bare user object (the seed's examples show it unwrapped).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UserEnvelope {
     /// The user.
