@@ -37,6 +37,7 @@ pub mod chat;
 mod codec;
 mod endpoint;
 mod error;
+pub mod fields;
 mod listing;
 mod metadata;
 pub mod paging;

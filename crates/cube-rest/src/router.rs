@@ -52,6 +52,17 @@ macro_rules! endpoints {
                 self.kind().metadata()
             }
 
+            /// Client side: the HTTP request of whichever endpoint this is.
+            pub fn try_into_http_request(
+                &self,
+                base_url: &str,
+                token: Option<&str>,
+            ) -> Result<http::Request<Vec<u8>>, $crate::IntoHttpError> {
+                match self {
+                    $(AnyRequest::$variant(r) => r.try_into_http_request(base_url, token),)+
+                }
+            }
+
             fn parse<B: AsRef<[u8]>>(
                 kind: EndpointKind,
                 req: &http::Request<B>,

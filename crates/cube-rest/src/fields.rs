@@ -1,0 +1,604 @@
+//! Where each endpoint's request fields travel, for the generated documentation.
+//!
+//! `cargo xtask codegen` builds `docs/endpoints.md` and `docs/openapi.json` from
+//! [`EndpointKind::ALL`], each endpoint's [`Metadata`](crate::Metadata) and this table. The
+//! location is where the official SDK (and this crate's client side) puts a field; the server
+//! side reads the query string and the body alike (body values win), so it is liberal there.
+//! The tests below keep the table honest: path fields match the path templates, and every
+//! field a client request built by this crate carries is listed with its location.
+
+use crate::EndpointKind;
+
+/// Where a request field travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Location {
+    /// A `{param}` segment of the path.
+    Path,
+    /// The query string (`GET` parameters).
+    Query,
+    /// A key of the JSON body (`POST`, `PUT`).
+    JsonBody,
+    /// A key of the form-encoded body (`DELETE` parameters, as the SDK sends them).
+    FormBody,
+}
+
+impl Location {
+    /// A short name for tables: `path`, `query`, `json`, `form`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Location::Path => "path",
+            Location::Query => "query",
+            Location::JsonBody => "json",
+            Location::FormBody => "form",
+        }
+    }
+}
+
+/// The JSON shape of a request field, as the client sends it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FieldType {
+    /// A string.
+    String,
+    /// An integer.
+    Integer,
+    /// A flag, `1` or `0`.
+    Flag,
+    /// A user id (a number).
+    UserId,
+    /// A dialog id (24 hex digits).
+    DialogId,
+    /// User ids: a JSON array, or a comma string `"6, 7"` (both are accepted).
+    UserIds,
+    /// Dialog ids, comma separated (`a,b` in a path, `a, b` in a query).
+    DialogIds,
+    /// Message ids, comma separated.
+    MessageIds,
+    /// A JSON object whose shape the description gives.
+    Object,
+    /// An array of attachment objects.
+    Attachments,
+    /// Bracketed filter parameters (`field[op]=value`) with `sort_asc`/`sort_desc`.
+    Filters,
+}
+
+/// One request field of an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Field {
+    /// The field's name on the wire (for [`FieldType::Filters`], a pattern such as `field[op]`).
+    pub name: &'static str,
+    /// Where it travels.
+    pub location: Location,
+    /// Whether the server refuses a request without it.
+    pub required: bool,
+    /// Its JSON shape.
+    pub ty: FieldType,
+    /// One sentence on what it is.
+    pub description: &'static str,
+}
+
+const fn field(
+    name: &'static str,
+    location: Location,
+    required: bool,
+    ty: FieldType,
+    description: &'static str,
+) -> Field {
+    Field {
+        name,
+        location,
+        required,
+        ty,
+        description,
+    }
+}
+
+use FieldType as T;
+use Location::{FormBody as Form, JsonBody as Json, Path, Query};
+
+const SESSION_CREDENTIALS: &str =
+    "Optional user credentials: `{login|email, password}`, or `{guest: \"1\", full_name}`.";
+
+const CREATE_SESSION: &[Field] = &[
+    field(
+        "application_id",
+        Json,
+        true,
+        T::Integer,
+        "The application id.",
+    ),
+    field(
+        "auth_key",
+        Json,
+        true,
+        T::String,
+        "The application's authorization key.",
+    ),
+    field("user", Json, false, T::Object, SESSION_CREDENTIALS),
+    field(
+        "provider",
+        Json,
+        false,
+        T::String,
+        "A social or Firebase provider: `facebook`, `twitter`, `firebase_phone`, `firebase_email`.",
+    ),
+    field(
+        "keys",
+        Json,
+        false,
+        T::Object,
+        "The provider's credentials: `{token[, secret]}`.",
+    ),
+    field(
+        "firebase_phone",
+        Json,
+        false,
+        T::Object,
+        "Firebase phone credentials: `{project_id, access_token}`.",
+    ),
+    field(
+        "firebase_email",
+        Json,
+        false,
+        T::Object,
+        "Firebase e-mail credentials: `{project_id, access_token}`.",
+    ),
+    field(
+        "nonce",
+        Json,
+        false,
+        T::Integer,
+        "Signed form (3.x SDKs): a number used once with `timestamp`.",
+    ),
+    field(
+        "timestamp",
+        Json,
+        false,
+        T::Integer,
+        "Signed form: Unix seconds, within 60 minutes of the server's clock.",
+    ),
+    field(
+        "signature",
+        Json,
+        false,
+        T::String,
+        "Signed form: hex HMAC-SHA1 of the sorted parameters with the auth secret.",
+    ),
+];
+
+const CREATE_LOGIN: &[Field] = &[
+    field(
+        "login",
+        Json,
+        false,
+        T::String,
+        "The user's login (with `password`).",
+    ),
+    field(
+        "email",
+        Json,
+        false,
+        T::String,
+        "The user's e-mail (with `password`).",
+    ),
+    field("password", Json, false, T::String, "The user's password."),
+    field(
+        "provider",
+        Json,
+        false,
+        T::String,
+        "A social or Firebase provider, instead of a password.",
+    ),
+    field(
+        "keys",
+        Json,
+        false,
+        T::Object,
+        "The provider's credentials: `{token[, secret]}`.",
+    ),
+    field(
+        "firebase_phone",
+        Json,
+        false,
+        T::Object,
+        "Firebase phone credentials: `{project_id, access_token}`.",
+    ),
+    field(
+        "firebase_email",
+        Json,
+        false,
+        T::Object,
+        "Firebase e-mail credentials: `{project_id, access_token}`.",
+    ),
+];
+
+const USER_FIELDS: &str = "The profile: `login`, `email`, `password`, `full_name`, `phone`, `website`, `custom_data`, `tag_list`, `external_user_id`, `external_id`, `facebook_id`, `twitter_id`, `avatar`, `blob_id`, `timezone`.";
+
+const CREATE_USER: &[Field] = &[field("user", Json, true, T::Object, USER_FIELDS)];
+
+const UPDATE_USER: &[Field] = &[
+    field("id", Path, true, T::UserId, "The current user's id."),
+    field(
+        "user",
+        Json,
+        true,
+        T::Object,
+        "The fields to change (as for sign-up); a new `password` needs `old_password`.",
+    ),
+];
+
+const USER_ID: &[Field] = &[field("id", Path, true, T::UserId, "The user's id.")];
+
+const LIST_USERS: &[Field] = &[
+    field(
+        "field[op]",
+        Query,
+        false,
+        T::Filters,
+        "Filters such as `login=alice`, `id[in][]=5`, `created_at[gt]=1700000000`; `sort_asc`/`sort_desc=field`.",
+    ),
+    field("offset", Query, false, T::Integer, "Entries to skip."),
+    field("limit", Query, false, T::Integer, "Page size."),
+];
+
+const DIALOG_FIELDS: &[Field] = &[
+    field(
+        "type",
+        Json,
+        true,
+        T::Integer,
+        "The dialog type: 1 broadcast, 2 group, 3 private, 4 public.",
+    ),
+    field(
+        "name",
+        Json,
+        false,
+        T::String,
+        "The name (required for broadcast, group and public dialogs).",
+    ),
+    field(
+        "occupants_ids",
+        Json,
+        false,
+        T::UserIds,
+        "The occupants (required for group and private dialogs); sent as `\"6, 7\"`.",
+    ),
+    field(
+        "admins_ids",
+        Json,
+        false,
+        T::UserIds,
+        "The admins; sent as `\"6, 7\"`.",
+    ),
+    field("description", Json, false, T::String, "The description."),
+    field("photo", Json, false, T::String, "A photo blob uid or URL."),
+    field(
+        "extensions",
+        Json,
+        false,
+        T::Object,
+        "Custom fields, values as strings.",
+    ),
+    field(
+        "permissions",
+        Json,
+        false,
+        T::Object,
+        "`{allow_preview: bool}`.",
+    ),
+];
+
+const LIST_DIALOGS: &[Field] = &[
+    field(
+        "field[op]",
+        Query,
+        false,
+        T::Filters,
+        "Filters such as `type[in]=2,3`, `name[ctn]=Te`, `updated_at[gt]=1704164645`; `sort_asc`/`sort_desc=field`.",
+    ),
+    field("limit", Query, false, T::Integer, "Page size."),
+    field("skip", Query, false, T::Integer, "Entries to skip."),
+    field(
+        "count",
+        Query,
+        false,
+        T::Flag,
+        "`1`: answer `{items_count}` only.",
+    ),
+];
+
+const UPDATE_DIALOG: &[Field] = &[
+    field("id", Path, true, T::DialogId, "The dialog."),
+    field("name", Json, false, T::String, "The new name."),
+    field(
+        "description",
+        Json,
+        false,
+        T::String,
+        "The new description.",
+    ),
+    field("photo", Json, false, T::String, "The new photo."),
+    field(
+        "extensions",
+        Json,
+        false,
+        T::Object,
+        "New custom fields; `null` resets them.",
+    ),
+    field(
+        "permissions",
+        Json,
+        false,
+        T::Object,
+        "`{allow_preview: bool}`.",
+    ),
+    field(
+        "push_all",
+        Json,
+        false,
+        T::Object,
+        "Ids to add: `{occupants_ids, admins_ids, pinned_messages_ids}` as arrays.",
+    ),
+    field(
+        "pull_all",
+        Json,
+        false,
+        T::Object,
+        "Ids to remove: `{occupants_ids, admins_ids, pinned_messages_ids}` as arrays.",
+    ),
+];
+
+const DELETE_DIALOG: &[Field] = &[
+    field(
+        "ids",
+        Path,
+        true,
+        T::DialogIds,
+        "One dialog id, or several joined with commas.",
+    ),
+    field(
+        "force",
+        Form,
+        false,
+        T::Flag,
+        "`1`: delete for everyone (the owner only), not just leave.",
+    ),
+];
+
+const UPDATE_ADMINS: &[Field] = &[
+    field("id", Path, true, T::DialogId, "The dialog."),
+    field(
+        "push_all",
+        Json,
+        false,
+        T::Object,
+        "`{admins_ids: [..]}`: users to make admins.",
+    ),
+    field(
+        "pull_all",
+        Json,
+        false,
+        T::Object,
+        "`{admins_ids: [..]}`: admins to demote.",
+    ),
+];
+
+const DIALOG_ID: &[Field] = &[field("id", Path, true, T::DialogId, "The dialog.")];
+
+const LIST_OCCUPANTS: &[Field] = &[
+    field("id", Path, true, T::DialogId, "The public dialog."),
+    field("limit", Query, false, T::Integer, "Page size."),
+    field("skip", Query, false, T::Integer, "Entries to skip."),
+];
+
+const UPDATE_NOTIFICATIONS: &[Field] = &[
+    field("id", Path, true, T::DialogId, "The dialog."),
+    field(
+        "enabled",
+        Json,
+        true,
+        T::Flag,
+        "`1` to turn notifications on, `0` to turn them off.",
+    ),
+];
+
+const CREATE_MESSAGE: &[Field] = &[
+    field(
+        "chat_dialog_id",
+        Json,
+        false,
+        T::DialogId,
+        "The dialog (this or `recipient_id`).",
+    ),
+    field(
+        "recipient_id",
+        Json,
+        false,
+        T::UserId,
+        "A user: the private dialog with them is found or created.",
+    ),
+    field("message", Json, false, T::String, "The text."),
+    field(
+        "attachments",
+        Json,
+        false,
+        T::Attachments,
+        "`[{type, uid, url, ...}]`.",
+    ),
+    field(
+        "send_to_chat",
+        Json,
+        false,
+        T::Flag,
+        "`1`: also deliver it over chat.",
+    ),
+    field(
+        "markable",
+        Json,
+        false,
+        T::Flag,
+        "`1`: ask for read and delivery markers.",
+    ),
+    field(
+        "*",
+        Json,
+        false,
+        T::Object,
+        "Any other top-level key is kept as a custom parameter.",
+    ),
+];
+
+const LIST_MESSAGES: &[Field] = &[
+    field("chat_dialog_id", Query, true, T::DialogId, "The dialog."),
+    field(
+        "field[op]",
+        Query,
+        false,
+        T::Filters,
+        "Filters such as `date_sent[lt]=1704164645`, `_id[nin]=a,b`; `sort_asc`/`sort_desc=field`.",
+    ),
+    field("limit", Query, false, T::Integer, "Page size."),
+    field("skip", Query, false, T::Integer, "Entries to skip."),
+    field(
+        "mark_as_read",
+        Query,
+        false,
+        T::Flag,
+        "`0`: do not mark the returned messages read (default `1`).",
+    ),
+    field(
+        "preview",
+        Query,
+        false,
+        T::Flag,
+        "`1`: a non-member's preview, when the dialog allows it.",
+    ),
+];
+
+const UPDATE_MESSAGES: &[Field] = &[
+    field(
+        "ids",
+        Path,
+        true,
+        T::MessageIds,
+        "One message id, or several joined with commas.",
+    ),
+    field(
+        "chat_dialog_id",
+        Json,
+        false,
+        T::DialogId,
+        "The dialog of the messages (with `read` or `delivered`).",
+    ),
+    field("read", Json, false, T::Flag, "`1`: mark read."),
+    field("delivered", Json, false, T::Flag, "`1`: mark delivered."),
+    field("message", Json, false, T::String, "The edited text."),
+];
+
+const DELETE_MESSAGES: &[Field] = &[
+    field(
+        "ids",
+        Path,
+        true,
+        T::MessageIds,
+        "One message id, or several joined with commas.",
+    ),
+    field(
+        "force",
+        Form,
+        false,
+        T::Flag,
+        "`1`: delete for everyone, not just for the current user.",
+    ),
+];
+
+const UNREAD_COUNTS: &[Field] = &[field(
+    "chat_dialog_ids",
+    Query,
+    false,
+    T::DialogIds,
+    "The dialogs to count, joined with `, `; none means every dialog of the user.",
+)];
+
+const CREATE_SYSTEM_MESSAGE: &[Field] = &[
+    field("recipientId", Json, true, T::UserId, "The recipient."),
+    field(
+        "*",
+        Json,
+        false,
+        T::Object,
+        "Any other top-level key is delivered as an extra parameter.",
+    ),
+];
+
+/// The request fields of an endpoint (empty for an endpoint that takes none).
+pub fn request_fields(kind: EndpointKind) -> &'static [Field] {
+    match kind.metadata().name {
+        "create_session" => CREATE_SESSION,
+        "create_login" => CREATE_LOGIN,
+        "create_user" => CREATE_USER,
+        "get_user" | "delete_user" => USER_ID,
+        "list_users" => LIST_USERS,
+        "update_user" => UPDATE_USER,
+        "create_dialog" => DIALOG_FIELDS,
+        "list_dialogs" => LIST_DIALOGS,
+        "update_dialog" => UPDATE_DIALOG,
+        "delete_dialog" => DELETE_DIALOG,
+        "update_admins" => UPDATE_ADMINS,
+        "subscribe" | "unsubscribe" | "get_notifications" => DIALOG_ID,
+        "list_occupants" => LIST_OCCUPANTS,
+        "update_notifications" => UPDATE_NOTIFICATIONS,
+        "create_message" => CREATE_MESSAGE,
+        "list_messages" => LIST_MESSAGES,
+        "update_messages" => UPDATE_MESSAGES,
+        "delete_messages" => DELETE_MESSAGES,
+        "unread_counts" => UNREAD_COUNTS,
+        "create_system_message" => CREATE_SYSTEM_MESSAGE,
+        _ => &[],
+    }
+}
+
+/// Endpoints that take no request fields at all (the table's `&[]` answers on purpose).
+pub const NO_FIELDS: &[&str] = &["get_session", "delete_session", "delete_login"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_endpoint_is_described_and_path_fields_match_the_templates() {
+        for &kind in EndpointKind::ALL {
+            let meta = kind.metadata();
+            let fields = request_fields(kind);
+            assert!(
+                !fields.is_empty() || NO_FIELDS.contains(&meta.name),
+                "{}: add its request fields to cube-rest/src/fields.rs",
+                meta.name
+            );
+            let in_path: Vec<&str> = fields
+                .iter()
+                .filter(|f| f.location == Location::Path)
+                .map(|f| f.name)
+                .collect();
+            assert_eq!(
+                in_path,
+                meta.path_params().collect::<Vec<_>>(),
+                "{}",
+                meta.name
+            );
+            for f in fields {
+                let allowed = match f.location {
+                    Location::Path => true,
+                    Location::Query => meta.method == http::Method::GET,
+                    Location::JsonBody => {
+                        matches!(meta.method, http::Method::POST | http::Method::PUT)
+                    }
+                    Location::FormBody => meta.method == http::Method::DELETE,
+                };
+                assert!(allowed, "{}: {} in {:?}", meta.name, f.name, f.location);
+            }
+        }
+    }
+}
