@@ -185,6 +185,37 @@ impl FromHttpRequestError {
         };
         (self.status(), body)
     }
+
+    /// The whole HTTP answer: [`FromHttpRequestError::error_response`] as JSON, with an `Allow`
+    /// header on 405.
+    pub fn to_http_response(&self) -> http::Response<Vec<u8>> {
+        let (status, body) = self.error_response();
+        let mut resp = error_http_response(status, &body);
+        if let FromHttpRequestError::MethodNotAllowed { allowed, .. } = self {
+            let allow = allowed
+                .iter()
+                .map(Method::as_str)
+                .collect::<Vec<_>>()
+                .join(", ");
+            if let Ok(value) = http::HeaderValue::from_str(&allow) {
+                resp.headers_mut().insert(http::header::ALLOW, value);
+            }
+        }
+        resp
+    }
+}
+
+/// An error answer: `status` and `body` as JSON (a raw body is sent as it is).
+pub fn error_http_response(status: StatusCode, body: &ErrorBody) -> http::Response<Vec<u8>> {
+    let mut resp = http::Response::new(body.to_bytes());
+    *resp.status_mut() = status;
+    if !matches!(body, ErrorBody::Raw(_)) {
+        resp.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static(crate::codec::JSON_RESPONSE_CONTENT_TYPE),
+        );
+    }
+    resp
 }
 
 impl From<QueryError> for FromHttpRequestError {

@@ -601,4 +601,152 @@ mod tests {
             }
         }
     }
+
+    /// The top-level keys a client request carries, with where they travel.
+    fn keys_of(req: &http::Request<Vec<u8>>) -> Vec<(String, Location)> {
+        let base = |k: &str| k.split('[').next().unwrap_or(k).to_owned();
+        let mut out = Vec::new();
+        for pair in req
+            .uri()
+            .query()
+            .unwrap_or("")
+            .split('&')
+            .filter(|p| !p.is_empty())
+        {
+            out.push((
+                base(pair.split('=').next().unwrap_or(pair)),
+                Location::Query,
+            ));
+        }
+        let body = req.body();
+        if body.is_empty() {
+            return out;
+        }
+        if let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(body) {
+            out.extend(map.keys().map(|k| (k.clone(), Location::JsonBody)));
+        } else {
+            let text = String::from_utf8_lossy(body);
+            for pair in text.split('&') {
+                out.push((
+                    base(pair.split('=').next().unwrap_or(pair)),
+                    Location::FormBody,
+                ));
+            }
+        }
+        out
+    }
+
+    /// One request of as many endpoints as possible, each with every optional field set.
+    fn samples() -> Vec<crate::AnyRequest> {
+        use cube_auth::{Password, SessionCredentials};
+        use cube_model::{
+            AppId, Attachment, DialogType, Filter, Op, Permissions, Query, Sort, UserId,
+        };
+
+        use crate::chat::{self, IdChanges, create_message::Target};
+        use crate::{session, users};
+
+        let d = "5f1e6a0c3d9e4a0001a1b2c3".parse().unwrap();
+        let m = "65937d254b854839d7000000".parse().unwrap();
+        let login = SessionCredentials::Login {
+            login: "alice".into(),
+            password: Password::new("pw"),
+        };
+        let query = Query::new()
+            .with_filter(Filter::new("name", Op::Ctn, "x"))
+            .with_sort(Sort::desc("updated_at"))
+            .with_limit(10)
+            .with_skip(5)
+            .with_count(true);
+        let mut user = users::UserParams::new()
+            .with_password("new")
+            .with_old_password("old")
+            .with_timezone(60);
+        user.login = Some("alice".into());
+        vec![
+            session::create_session::Request::new(AppId(1), "key", login.clone()).into(),
+            session::create_login::Request::new(login).into(),
+            users::create_user::Request::new(user.clone()).into(),
+            users::update_user::Request::new(UserId(5), user).into(),
+            users::list_users::Request::new(
+                Query::new()
+                    .with_filter(Filter::new("login", Op::Eq, "alice"))
+                    .with_offset(3)
+                    .with_limit(2),
+            )
+            .into(),
+            chat::create_dialog::Request::new(DialogType::Group, [UserId(6)])
+                .with_name("n")
+                .with_description("d")
+                .with_photo("p")
+                .with_admins([UserId(6)])
+                .with_extension("k", "v")
+                .with_permissions(Permissions::allow_preview(true))
+                .into(),
+            chat::list_dialogs::Request::new(query.clone()).into(),
+            chat::update_dialog::Request::new(d)
+                .with_name("n")
+                .with_description("d")
+                .with_photo("p")
+                .with_extensions([("k".to_owned(), "v".to_owned())].into())
+                .with_permissions(Permissions::allow_preview(false))
+                .with_push_all(IdChanges::new().with_occupants([UserId(7)]))
+                .with_pull_all(IdChanges::new().with_admins([UserId(6)]))
+                .into(),
+            chat::delete_dialog::Request::new([d])
+                .with_force(true)
+                .into(),
+            chat::update_admins::Request::add(d, [UserId(6)]).into(),
+            chat::list_occupants::Request::new(d)
+                .with_page(10, 5)
+                .into(),
+            chat::update_notifications::Request::new(d, true).into(),
+            chat::create_message::Request::new(Target::Dialog(d), "hi")
+                .with_attachment(Attachment::new("image"))
+                .with_send_to_chat(true)
+                .with_markable(true)
+                .with_custom("customParam", "v")
+                .into(),
+            chat::create_message::Request::new(Target::Recipient(UserId(6)), "hi").into(),
+            chat::list_messages::Request::new(d, query)
+                .with_mark_as_read(false)
+                .with_preview(true)
+                .into(),
+            chat::update_messages::Request::read([m], d).into(),
+            chat::update_messages::Request::edit(m, "edited").into(),
+            chat::update_messages::Request::delivered([m], d).into(),
+            chat::delete_messages::Request::new([m])
+                .with_force(true)
+                .into(),
+            chat::unread_counts::Request::new([d]).into(),
+            chat::create_system_message::Request::new(UserId(6))
+                .with_param("k", "v")
+                .into(),
+        ]
+    }
+
+    #[test]
+    fn every_field_a_client_sends_is_in_the_table_with_its_location() {
+        let mut seen = 0;
+        for sample in samples() {
+            let kind = sample.kind();
+            let fields = request_fields(kind);
+            let req = sample.try_into_http_request("http://h", Some("t")).unwrap();
+            for (key, location) in keys_of(&req) {
+                seen += 1;
+                let listed = fields.iter().any(|f| {
+                    f.location == location
+                        && (f.name == key
+                            || f.name == "*"
+                            || (f.ty == FieldType::Filters && location == Location::Query))
+                });
+                assert!(
+                    listed,
+                    "{}: `{key}` travels in {location:?} but fields.rs does not say so",
+                    kind.metadata().name
+                );
+            }
+        }
+        assert!(seen > 50, "only {seen} fields seen: is keys_of still reading requests?");
+    }
 }

@@ -56,6 +56,7 @@ pub use codec::{
 pub use endpoint::{Endpoint, EndpointResponse};
 pub use error::{
     ApiError, FromHttpRequestError, FromHttpResponseError, IntoHttpError, SESSION_EXPIRED_MESSAGE,
+    error_http_response,
 };
 pub use metadata::{AuthKind, Metadata};
 pub use router::{AnyRequest, EndpointKind, Route, parse_request, route};

@@ -291,3 +291,21 @@ fn form_bodies_and_delete_parameters_are_read_everywhere() {
     assert_eq!(r.signed.as_ref().map(|s| s.nonce), Some(1));
     assert_eq!(r.raw_params["user"]["login"], "a");
 }
+
+#[test]
+fn refusals_become_whole_http_answers() {
+    let e =
+        parse_request(&server_request("PATCH", "/chat/Dialog.json", &[], b"")).expect_err("405");
+    let resp = e.to_http_response();
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(resp.headers()["allow"], "POST, GET");
+    assert_eq!(
+        resp.headers()["content-type"],
+        "application/json; charset=utf-8"
+    );
+
+    let resp =
+        cube_rest::error_http_response(StatusCode::UNAUTHORIZED, &ErrorBody::session_not_found());
+    let back = chat::get_notifications::Response::try_from_http_response(&resp).expect_err("401");
+    assert!(back.api_error().is_some_and(ApiError::is_session_expired));
+}

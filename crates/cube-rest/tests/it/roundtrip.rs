@@ -460,6 +460,23 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn query_pairs_round_trip(pairs in proptest::collection::vec(("[a-z]{1,4}(\\[[a-z]{0,3}\\]){0,2}", "\\PC{0,10}"), 0..6)) {
+        let mut q = cube_rest::query::QueryBuilder::new();
+        for (k, v) in &pairs {
+            q.pair(k, v);
+        }
+        let mut back = cube_rest::query::pairs(&q.finish()).expect("parses");
+        let mut want = pairs;
+        back.sort();
+        want.sort();
+        prop_assert_eq!(back, want);
+    }
+}
+
 fn round_trip<R: EndpointResponse + PartialEq + Debug>(r: &R) -> Result<(), TestCaseError> {
     let http = r.try_into_http_response().expect("encodes");
     prop_assert!(http.status().is_success());
