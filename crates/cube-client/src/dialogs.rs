@@ -44,13 +44,13 @@ impl Client {
 
 impl Dialogs<'_> {
     /// Creates a dialog (`POST /chat/Dialog`); the creator becomes its owner and an occupant.
-    pub async fn create(&self, req: create_dialog::Request) -> Result<Dialog, Error> {
+    pub async fn create(self, req: create_dialog::Request) -> Result<Dialog, Error> {
         Ok(self.client.call(&req).await?.dialog)
     }
 
     /// Creates a group dialog named `name` with `occupants` (the creator is added).
     pub async fn create_group(
-        &self,
+        self,
         name: impl Into<String>,
         occupants: impl IntoIterator<Item = UserId>,
     ) -> Result<Dialog, Error> {
@@ -59,32 +59,32 @@ impl Dialogs<'_> {
     }
 
     /// Creates (or finds) the private dialog with `user`.
-    pub async fn create_private(&self, user: UserId) -> Result<Dialog, Error> {
+    pub async fn create_private(self, user: UserId) -> Result<Dialog, Error> {
         self.create(create_dialog::Request::new(DialogType::Private, [user]))
             .await
     }
 
     /// Creates a public dialog named `name`, which any user may subscribe to.
-    pub async fn create_public(&self, name: impl Into<String>) -> Result<Dialog, Error> {
+    pub async fn create_public(self, name: impl Into<String>) -> Result<Dialog, Error> {
         self.create(create_dialog::Request::new(DialogType::Public, []).with_name(name))
             .await
     }
 
     /// Updates a dialog (`PUT /chat/Dialog/{id}`): any mix of name, description, photo,
     /// extensions, permissions, and `push_all` / `pull_all` of occupants, admins and pins.
-    pub async fn update(&self, req: update_dialog::Request) -> Result<Dialog, Error> {
+    pub async fn update(self, req: update_dialog::Request) -> Result<Dialog, Error> {
         Ok(self.client.call(&req).await?.dialog)
     }
 
     /// Renames a dialog.
-    pub async fn rename(&self, id: DialogId, name: impl Into<String>) -> Result<Dialog, Error> {
+    pub async fn rename(self, id: DialogId, name: impl Into<String>) -> Result<Dialog, Error> {
         self.update(update_dialog::Request::new(id).with_name(name))
             .await
     }
 
     /// Adds occupants to a group dialog.
     pub async fn add_occupants(
-        &self,
+        self,
         id: DialogId,
         users: impl IntoIterator<Item = UserId>,
     ) -> Result<Dialog, Error> {
@@ -96,7 +96,7 @@ impl Dialogs<'_> {
 
     /// Removes occupants from a group dialog (removing oneself is leaving).
     pub async fn remove_occupants(
-        &self,
+        self,
         id: DialogId,
         users: impl IntoIterator<Item = UserId>,
     ) -> Result<Dialog, Error> {
@@ -108,7 +108,7 @@ impl Dialogs<'_> {
 
     /// Pins messages in a dialog.
     pub async fn pin(
-        &self,
+        self,
         id: DialogId,
         messages: impl IntoIterator<Item = MessageId>,
     ) -> Result<Dialog, Error> {
@@ -120,7 +120,7 @@ impl Dialogs<'_> {
 
     /// Unpins messages in a dialog.
     pub async fn unpin(
-        &self,
+        self,
         id: DialogId,
         messages: impl IntoIterator<Item = MessageId>,
     ) -> Result<Dialog, Error> {
@@ -132,7 +132,7 @@ impl Dialogs<'_> {
 
     /// Makes users admins of a dialog (`PUT /chat/Dialog/{id}/admins`, the owner only).
     pub async fn add_admins(
-        &self,
+        self,
         id: DialogId,
         users: impl IntoIterator<Item = UserId>,
     ) -> Result<Dialog, Error> {
@@ -145,7 +145,7 @@ impl Dialogs<'_> {
 
     /// Takes admin rights away (`PUT /chat/Dialog/{id}/admins`, the owner only).
     pub async fn remove_admins(
-        &self,
+        self,
         id: DialogId,
         users: impl IntoIterator<Item = UserId>,
     ) -> Result<Dialog, Error> {
@@ -157,13 +157,13 @@ impl Dialogs<'_> {
     }
 
     /// Deletes a dialog for the current user only (leaves it).
-    pub async fn delete(&self, id: DialogId) -> Result<(), Error> {
+    pub async fn delete(self, id: DialogId) -> Result<(), Error> {
         self.client.call(&delete_dialog::Request::new([id])).await?;
         Ok(())
     }
 
     /// Deletes a dialog for everyone (`force=1`; the owner only).
-    pub async fn delete_for_everyone(&self, id: DialogId) -> Result<(), Error> {
+    pub async fn delete_for_everyone(self, id: DialogId) -> Result<(), Error> {
         self.client
             .call(&delete_dialog::Request::new([id]).with_force(true))
             .await?;
@@ -172,7 +172,7 @@ impl Dialogs<'_> {
 
     /// Deletes many dialogs at once; the answer tells which were deleted, not found or refused.
     pub async fn delete_many(
-        &self,
+        self,
         ids: impl IntoIterator<Item = DialogId>,
         force: bool,
     ) -> Result<DialogDeleteResult, Error> {
@@ -189,7 +189,7 @@ impl Dialogs<'_> {
 
     /// Every dialog of the current user matching `query` (`GET /chat/Dialog`), fetched page by
     /// page (at most 100 each).
-    pub fn list(&self, query: Query) -> impl Stream<Item = Result<Dialog, Error>> + Send + 'static {
+    pub fn list(self, query: Query) -> impl Stream<Item = Result<Dialog, Error>> + Send + 'static {
         let client = self.client.clone();
         let (limit, start) = page_plan(&query);
         paged(limit, start, move |skip, limit| {
@@ -210,7 +210,7 @@ impl Dialogs<'_> {
     }
 
     /// The number of dialogs matching `query` (`count=1`).
-    pub async fn count(&self, query: Query) -> Result<u64, Error> {
+    pub async fn count(self, query: Query) -> Result<u64, Error> {
         match self
             .client
             .call(&list_dialogs::Request::new(query.with_count(true)))
@@ -225,19 +225,19 @@ impl Dialogs<'_> {
     }
 
     /// Subscribes the current user to a public dialog.
-    pub async fn subscribe(&self, id: DialogId) -> Result<Dialog, Error> {
+    pub async fn subscribe(self, id: DialogId) -> Result<Dialog, Error> {
         Ok(self.client.call(&subscribe::Request::new(id)).await?.dialog)
     }
 
     /// Unsubscribes the current user from a public dialog.
-    pub async fn unsubscribe(&self, id: DialogId) -> Result<(), Error> {
+    pub async fn unsubscribe(self, id: DialogId) -> Result<(), Error> {
         self.client.call(&unsubscribe::Request::new(id)).await?;
         Ok(())
     }
 
     /// Every subscriber of a public dialog (`GET /chat/Dialog/{id}/occupants`), page by page.
     pub fn occupants(
-        &self,
+        self,
         id: DialogId,
     ) -> impl Stream<Item = Result<User, Error>> + Send + 'static {
         let client = self.client.clone();
@@ -255,7 +255,7 @@ impl Dialogs<'_> {
     }
 
     /// Whether push notifications are on for a dialog.
-    pub async fn notifications(&self, id: DialogId) -> Result<bool, Error> {
+    pub async fn notifications(self, id: DialogId) -> Result<bool, Error> {
         Ok(self
             .client
             .call(&get_notifications::Request::new(id))
@@ -264,7 +264,7 @@ impl Dialogs<'_> {
     }
 
     /// Turns push notifications of a dialog on or off; answers the new setting.
-    pub async fn set_notifications(&self, id: DialogId, enabled: bool) -> Result<bool, Error> {
+    pub async fn set_notifications(self, id: DialogId, enabled: bool) -> Result<bool, Error> {
         Ok(self
             .client
             .call(&update_notifications::Request::new(id, enabled))
@@ -274,7 +274,7 @@ impl Dialogs<'_> {
 
     /// Checks locally whether the current user may do `action` in `dialog`, and returns the
     /// error the server would answer with when not (for callers that want one code path).
-    pub fn check(&self, dialog: &Dialog, action: Action) -> Result<(), &'static str> {
+    pub fn check(self, dialog: &Dialog, action: Action) -> Result<(), &'static str> {
         let me = self
             .client
             .current_user_id()

@@ -32,12 +32,12 @@ impl Client {
 impl Messages<'_> {
     /// Stores a message (`POST /chat/Message`); with `send_to_chat` the server also delivers it
     /// over chat.
-    pub async fn create(&self, req: create_message::Request) -> Result<Message, Error> {
+    pub async fn create(self, req: create_message::Request) -> Result<Message, Error> {
         Ok(self.client.call(&req).await?.message)
     }
 
     /// Sends `text` to a dialog: stored, and delivered over chat to its occupants.
-    pub async fn send(&self, dialog: DialogId, text: impl Into<String>) -> Result<Message, Error> {
+    pub async fn send(self, dialog: DialogId, text: impl Into<String>) -> Result<Message, Error> {
         self.create(
             create_message::Request::new(Target::Dialog(dialog), text)
                 .with_send_to_chat(true)
@@ -51,7 +51,7 @@ impl Messages<'_> {
     ///
     /// Listing marks the messages read unless the request says `with_mark_as_read(false)`.
     pub fn list(
-        &self,
+        self,
         req: list_messages::Request,
     ) -> impl Stream<Item = Result<Message, Error>> + Send + 'static {
         let client = self.client.clone();
@@ -66,7 +66,7 @@ impl Messages<'_> {
 
     /// The whole history of a dialog, oldest first, without marking it read.
     pub fn history(
-        &self,
+        self,
         dialog: DialogId,
     ) -> impl Stream<Item = Result<Message, Error>> + Send + 'static {
         self.list(
@@ -77,7 +77,7 @@ impl Messages<'_> {
 
     /// Marks messages of a dialog read by the current user (`PUT /chat/Message/{ids}`).
     pub async fn mark_read(
-        &self,
+        self,
         dialog: DialogId,
         ids: impl IntoIterator<Item = MessageId>,
     ) -> Result<(), Error> {
@@ -89,7 +89,7 @@ impl Messages<'_> {
 
     /// Marks messages of a dialog delivered to the current user.
     pub async fn mark_delivered(
-        &self,
+        self,
         dialog: DialogId,
         ids: impl IntoIterator<Item = MessageId>,
     ) -> Result<(), Error> {
@@ -101,7 +101,7 @@ impl Messages<'_> {
 
     /// Replaces the text of one of the current user's messages.
     pub async fn edit(
-        &self,
+        self,
         dialog: DialogId,
         id: MessageId,
         text: impl Into<String>,
@@ -115,7 +115,7 @@ impl Messages<'_> {
     /// Deletes messages for the current user, or with `for_everyone` for every occupant (own
     /// messages; admins may delete anyone's in groups).
     pub async fn delete(
-        &self,
+        self,
         ids: impl IntoIterator<Item = MessageId>,
         for_everyone: bool,
     ) -> Result<MessageDeleteResult, Error> {
@@ -132,7 +132,7 @@ impl Messages<'_> {
     /// Unread messages of the current user, in total and for each of `dialogs` (all dialogs
     /// when empty).
     pub async fn unread_counts(
-        &self,
+        self,
         dialogs: impl IntoIterator<Item = DialogId>,
     ) -> Result<UnreadCounts, Error> {
         Ok(self
@@ -145,7 +145,7 @@ impl Messages<'_> {
     /// Sends a system message (`POST /chat/Message/system`): delivered over chat as a
     /// headline, not stored.
     pub async fn send_system(
-        &self,
+        self,
         req: create_system_message::Request,
     ) -> Result<SystemMessageResponse, Error> {
         Ok(self.client.call(&req).await?.result)

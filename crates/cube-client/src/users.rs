@@ -24,21 +24,21 @@ impl Client {
 impl Users<'_> {
     /// Signs a user up (`POST /users`): with the session token when the client has a session,
     /// otherwise with the application's auth key.
-    pub async fn sign_up(&self, user: UserParams) -> Result<User, Error> {
+    pub async fn sign_up(self, user: UserParams) -> Result<User, Error> {
         let key = self.client.config().auth_key.expose().to_owned();
         let req = create_user::Request::new(user).with_auth_key(key);
         Ok(self.client.call(&req).await?.user)
     }
 
     /// Reads one user (`GET /users/{id}`).
-    pub async fn get(&self, id: UserId) -> Result<User, Error> {
+    pub async fn get(self, id: UserId) -> Result<User, Error> {
         Ok(self.client.call(&get_user::Request::new(id)).await?.user)
     }
 
     /// Every user matching `query` (`GET /users/v2`), fetched page by page (at most 100 each).
     ///
     /// The server needs at least one filter on a stand-alone field (`id`, `login`, ...).
-    pub fn list(&self, query: Query) -> impl Stream<Item = Result<User, Error>> + Send + 'static {
+    pub fn list(self, query: Query) -> impl Stream<Item = Result<User, Error>> + Send + 'static {
         let client = self.client.clone();
         let (limit, start) = page_plan(&query);
         paged(limit, start, move |offset, limit| {
@@ -53,7 +53,7 @@ impl Users<'_> {
 
     /// Updates the current user's profile (`PUT /users/{id}`); a password change needs
     /// `with_old_password`.
-    pub async fn update(&self, user: UserParams) -> Result<User, Error> {
+    pub async fn update(self, user: UserParams) -> Result<User, Error> {
         let me = self
             .client
             .require_user(Call::of::<update_user::Request>())?;
@@ -65,7 +65,7 @@ impl Users<'_> {
     }
 
     /// Deletes the current user's account (`DELETE /users/{id}`).
-    pub async fn delete_me(&self) -> Result<(), Error> {
+    pub async fn delete_me(self) -> Result<(), Error> {
         let me = self
             .client
             .require_user(Call::of::<delete_user::Request>())?;

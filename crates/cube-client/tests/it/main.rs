@@ -1,1 +1,6 @@
-//! Integration tests of cube-client against cube-server on 127.0.0.1.
+//! Integration tests of cube-client against cube-server on 127.0.0.1 (ephemeral ports,
+//! in-memory database), and of its chat layer against Prosody.
+
+mod renewal;
+mod rest;
+mod support;
