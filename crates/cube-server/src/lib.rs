@@ -1,6 +1,7 @@
 //! A local ConnectyCube-compatible server: the REST API and XMPP chat on SQLite, with roles and privileges.
 #![deny(missing_docs)]
 
+pub mod chat;
 pub mod clock;
 pub mod domain;
 pub mod http;

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use cube_xmpp::{Element, Jid};
+use cube_xmpp::{Jid, Stanza};
 use tokio::sync::{Notify, mpsc};
 
 /// A user of an application: `(app_id, user_id)`.
@@ -37,7 +37,7 @@ pub struct Session {
     pub user_id: i64,
     /// The bound full JID.
     pub jid: Jid,
-    tx: mpsc::Sender<Element>,
+    tx: mpsc::Sender<Stanza>,
     carbons: AtomicBool,
     inactive: AtomicBool,
     overflowed: AtomicBool,
@@ -71,7 +71,7 @@ impl Session {
     }
 
     /// Queues a stanza; false (and the connection is told to close) when the queue is full.
-    pub fn send(&self, el: Element) -> bool {
+    pub fn send(&self, el: Stanza) -> bool {
         match self.tx.try_send(el) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
@@ -140,7 +140,7 @@ impl Hub {
         app_id: i64,
         user_id: i64,
         jid: Jid,
-    ) -> Result<(Arc<Session>, mpsc::Receiver<Element>), LimitError> {
+    ) -> Result<(Arc<Session>, mpsc::Receiver<Stanza>), LimitError> {
         let (tx, rx) = mpsc::channel(self.queue);
         let session = Arc::new(Session {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
@@ -219,7 +219,7 @@ impl Hub {
     }
 
     /// Queues a stanza to every resource of a user, except `skip`; how many took it.
-    pub fn deliver(&self, app_id: i64, user_id: i64, el: &Element, skip: Option<u64>) -> usize {
+    pub fn deliver(&self, app_id: i64, user_id: i64, el: &Stanza, skip: Option<u64>) -> usize {
         self.sessions(app_id, user_id)
             .iter()
             .filter(|s| Some(s.id) != skip)
@@ -251,7 +251,7 @@ mod tests {
         assert_eq!(hub.register(1, 5, jid(5, "c")).unwrap_err(), LimitError::PerUser);
         let (b, _rb) = hub.register(1, 6, jid(6, "a")).unwrap();
         assert_eq!(hub.register(1, 7, jid(7, "a")).unwrap_err(), LimitError::Total);
-        let el = Element::new("message", "jabber:client");
+        let el = Stanza::Message(cube_xmpp::Message::default());
         assert_eq!(hub.deliver(1, 5, &el, Some(a1.id)), 1);
         assert!(ra2.try_recv().is_ok());
         assert!(ra1.try_recv().is_err());

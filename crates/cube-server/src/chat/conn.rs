@@ -1,0 +1,410 @@
+//! One chat connection's task: moves bytes between the transport and cube-xmpp's
+//! [`ServerConnection`], answers its credential and resumption decisions from storage, and
+//! connects the bound session to the hub and the router.
+//!
+//! The protocol (stream headers, SASL, bind, stream management) lives in the state machine;
+//! this task only does I/O, timers, limits and the server's decisions.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cube_xmpp::jid::parse_user_node;
+use cube_xmpp::nonza::SaslCondition;
+use cube_xmpp::server::{AuthGrant, ServerConfig, ServerConnection, ServerEvent};
+use cube_xmpp::stanza::{Iq, IqPayload};
+use cube_xmpp::{CloseReason, Framing, Limits, Stanza, StreamError, StreamErrorCondition};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until};
+
+use super::hub::Session;
+use super::transport::Transport;
+use super::{ChatCore, Parked, store};
+
+/// Stanzas taken from the outgoing queue per wake-up before writing.
+const BATCH: usize = 64;
+
+/// A token bucket: `rate` stanzas per second, up to `burst` at once.
+#[derive(Debug)]
+struct Bucket {
+    tokens: f64,
+    rate: f64,
+    burst: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn new(rate: u32, burst: u32) -> Self {
+        Self {
+            tokens: f64::from(burst.max(1)),
+            rate: f64::from(rate.max(1)),
+            burst: f64::from(burst.max(1)),
+            at: Instant::now(),
+        }
+    }
+
+    /// Takes a token; how long to wait first when there is none.
+    fn take(&mut self) -> Option<Duration> {
+        let now = Instant::now();
+        let elapsed = now.duration_since(self.at).as_secs_f64();
+        self.at = now;
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
+        self.tokens -= 1.0;
+        (self.tokens < 0.0).then(|| Duration::from_secs_f64(-self.tokens / self.rate))
+    }
+}
+
+/// Whether a stream's `to` names this server: the chat domain, `localhost`, or an IP literal
+/// (the JS SDK puts the WebSocket URL's host there, wire.md §9 item 10).
+pub fn accepts_stream_to(to: Option<&str>, domain: &str) -> bool {
+    let Some(to) = to else {
+        return true;
+    };
+    let bare = to.trim_start_matches('[').trim_end_matches(']');
+    to.eq_ignore_ascii_case(domain)
+        || to.eq_ignore_ascii_case("localhost")
+        || bare.parse::<IpAddr>().is_ok()
+}
+
+/// The authenticated user: `(app_id, user_id)` from the SASL authcid `{user_id}-{app_id}`.
+fn parse_authcid(authcid: &str) -> Option<(i64, i64)> {
+    let (user, app) = parse_user_node(authcid)?;
+    Some((i64::try_from(app).ok()?, i64::try_from(user).ok()?))
+}
+
+struct Bound {
+    session: Arc<Session>,
+    rx: mpsc::Receiver<Stanza>,
+}
+
+struct Conn {
+    core: Arc<ChatCore>,
+    machine: ServerConnection,
+    user: Option<(i64, i64)>,
+    bound: Option<Bound>,
+    bucket: Bucket,
+    last_input: Instant,
+    pinged: Option<Instant>,
+    ping_seq: u64,
+    closed: Option<CloseReason>,
+}
+
+/// Runs one connection to its end.
+pub async fn run(core: Arc<ChatCore>, mut transport: Transport, framing: Framing) {
+    let limits = core.limits().clone();
+    let config = ServerConfig::new(core.router().domain(), framing)
+        .with_limits(Limits::default().with_max_stanza_bytes(limits.max_stanza_bytes));
+    let machine = ServerConnection::new(config, crate::ids::random_bytes::<32>(), core.now_ms());
+    let mut c = Conn {
+        machine,
+        user: None,
+        bound: None,
+        bucket: Bucket::new(limits.stanzas_per_second, limits.burst),
+        last_input: Instant::now(),
+        pinged: None,
+        ping_seq: 0,
+        closed: None,
+        core,
+    };
+    let mut buf = Vec::with_capacity(16 * 1024);
+    loop {
+        c.drain_events().await;
+        if !c.flush(&mut transport).await {
+            c.machine.connection_lost();
+            c.drain_events().await;
+        }
+        if c.closed.is_some() {
+            break;
+        }
+        let timeout = c.next_timer();
+        let wake = {
+            let (session, rx) = match c.bound.as_mut() {
+                Some(b) => (Some(b.session.clone()), Some(&mut b.rx)),
+                None => (None, None),
+            };
+            tokio::select! {
+                got = transport.recv(&mut buf) => Wake::Input(matches!(got, Ok(true))),
+                first = recv(rx) => Wake::Out(first),
+                () = kicked(session) => Wake::Kicked,
+                () = sleep_until(timeout) => Wake::Timer,
+            }
+        };
+        match wake {
+            Wake::Input(true) => {
+                c.last_input = Instant::now();
+                c.pinged = None;
+                let now = c.core.now_ms();
+                c.machine.handle_input(&buf, now);
+            }
+            Wake::Input(false) => c.machine.connection_lost(),
+            Wake::Out(Some(stanza)) => {
+                c.machine.send(stanza);
+                if let Some(b) = c.bound.as_mut() {
+                    for _ in 1..BATCH {
+                        match b.rx.try_recv() {
+                            Ok(s) => c.machine.send(s),
+                            Err(_) => break,
+                        }
+                    }
+                }
+            }
+            Wake::Out(None) => {}
+            Wake::Kicked => {
+                let overflowed = c.bound.as_ref().is_some_and(|b| b.session.overflowed());
+                let error = if overflowed {
+                    StreamError::new(StreamErrorCondition::PolicyViolation)
+                        .with_text("the connection reads too slowly; outgoing queue full")
+                } else {
+                    StreamError::new(StreamErrorCondition::SystemShutdown)
+                };
+                c.machine.close_with_error(error);
+            }
+            Wake::Timer => c.on_timer(),
+        }
+    }
+    let _ = tokio::time::timeout(c.core.limits().write_timeout, transport.shutdown()).await;
+    c.finish().await;
+}
+
+enum Wake {
+    Input(bool),
+    Out(Option<Stanza>),
+    Kicked,
+    Timer,
+}
+
+/// The next queued stanza; never resolves without a bound session.
+async fn recv(rx: Option<&mut mpsc::Receiver<Stanza>>) -> Option<Stanza> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Resolves when the session is told to close; never without a bound session.
+async fn kicked(session: Option<Arc<Session>>) {
+    match session {
+        Some(s) => s.kicked().await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Conn {
+    fn next_timer(&self) -> Instant {
+        let limits = self.core.limits();
+        let mut at = match self.pinged {
+            Some(p) => p + limits.idle_close,
+            None => self.last_input + limits.idle_ping,
+        };
+        if let Some(t) = self.machine.poll_timeout() {
+            let now_ms = self.core.now_ms();
+            let wait = Duration::from_millis(t.saturating_sub(now_ms));
+            at = at.min(Instant::now() + wait);
+        }
+        at
+    }
+
+    fn on_timer(&mut self) {
+        let now = Instant::now();
+        let limits = self.core.limits().clone();
+        self.machine.handle_timeout(self.core.now_ms());
+        match self.pinged {
+            Some(p) if now >= p + limits.idle_close => {
+                self.machine
+                    .close_with_error(StreamError::new(StreamErrorCondition::ConnectionTimeout));
+            }
+            None if now >= self.last_input + limits.idle_ping => {
+                if let Some(b) = &self.bound {
+                    self.ping_seq += 1;
+                    let mut ping = Iq::get(format!("srv-ping-{}", self.ping_seq), IqPayload::Ping);
+                    ping.to = Some(b.session.jid.clone());
+                    ping.from = cube_xmpp::Jid::domain_jid(self.core.router().domain()).ok();
+                    self.machine.send(Stanza::Iq(ping));
+                    self.pinged = Some(now);
+                } else {
+                    self.machine.close_with_error(StreamError::new(
+                        StreamErrorCondition::ConnectionTimeout,
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Writes everything the machine has for the transport; false if the transport failed.
+    async fn flush(&mut self, transport: &mut Transport) -> bool {
+        let limit = self.core.limits().write_timeout;
+        while let Some(bytes) = self.machine.poll_transmit() {
+            match tokio::time::timeout(limit, transport.send(bytes)).await {
+                Ok(Ok(())) => {}
+                _ => return false,
+            }
+        }
+        true
+    }
+
+    async fn drain_events(&mut self) {
+        while let Some(event) = self.machine.poll_event() {
+            self.on_event(event).await;
+        }
+    }
+
+    async fn on_event(&mut self, event: ServerEvent) {
+        match event {
+            ServerEvent::StreamOpened(header) => {
+                if !accepts_stream_to(header.to.as_deref(), self.core.router().domain()) {
+                    self.machine
+                        .close_with_error(StreamError::new(StreamErrorCondition::HostUnknown));
+                }
+            }
+            ServerEvent::Authenticate {
+                authcid, password, ..
+            } => {
+                let ok = match parse_authcid(&authcid) {
+                    Some((app, user)) => self
+                        .core
+                        .router()
+                        .service()
+                        .check_chat_password(app, user, password.expose())
+                        .await
+                        .unwrap_or(false),
+                    None => false,
+                };
+                if ok {
+                    self.machine.accept_auth(AuthGrant::new());
+                } else {
+                    self.machine.reject_auth(SaslCondition::NotAuthorized);
+                }
+            }
+            ServerEvent::ScramLookup { authcid } => {
+                let creds = match parse_authcid(&authcid) {
+                    Some((app, user)) => self
+                        .core
+                        .router()
+                        .service()
+                        .read(move |c| store::scram(c, app, user))
+                        .await
+                        .ok()
+                        .flatten(),
+                    None => None,
+                };
+                self.machine.provide_scram_credentials(creds, AuthGrant::new());
+            }
+            ServerEvent::Authenticated { jid, .. } => {
+                self.user = jid.node().and_then(parse_authcid);
+            }
+            ServerEvent::Bound { jid } => {
+                let Some((app, user)) = self.user else {
+                    self.machine
+                        .close_with_error(StreamError::new(StreamErrorCondition::NotAuthorized));
+                    return;
+                };
+                match self.core.hub().register(app, user, jid) {
+                    Ok((session, rx)) => {
+                        for stanza in self.core.router().offline_for(&session).await {
+                            self.machine.send(stanza);
+                        }
+                        self.bound = Some(Bound { session, rx });
+                    }
+                    Err(e) => self.machine.close_with_error(
+                        StreamError::new(StreamErrorCondition::PolicyViolation)
+                            .with_text(e.to_string()),
+                    ),
+                }
+            }
+            ServerEvent::ResumeRequested { previd, .. } => {
+                let parked = self.core.unpark(&previd);
+                match parked {
+                    Some(p) if Some((p.app_id, p.user_id)) == self.user => {
+                        self.machine.resume_session(p.detached.clone());
+                        if self.machine.jid().is_some() && self.bound.is_none() {
+                            self.bound = Some(Bound {
+                                session: p.session,
+                                rx: p.rx,
+                            });
+                        } else {
+                            self.core.release(p).await;
+                        }
+                    }
+                    Some(p) => {
+                        // Not this user's session: put it back untouched.
+                        self.core.park_again(p);
+                        self.machine.reject_resume();
+                    }
+                    None => self.machine.reject_resume(),
+                }
+            }
+            ServerEvent::CarbonsChanged(on) => {
+                if let Some(b) = &self.bound {
+                    b.session.set_carbons(on);
+                }
+            }
+            ServerEvent::Stanza(stanza) => {
+                if let Some(wait) = self.bucket.take() {
+                    tokio::time::sleep(wait).await;
+                }
+                let Some(b) = &self.bound else {
+                    return;
+                };
+                let session = b.session.clone();
+                for reply in self.core.router().handle(&session, stanza).await {
+                    self.machine.send(reply);
+                }
+            }
+            ServerEvent::Closed(reason) => self.closed = Some(reason),
+            _ => {}
+        }
+    }
+
+    async fn finish(mut self) {
+        let Some(Bound { session, mut rx }) = self.bound.take() else {
+            return;
+        };
+        let detached = self.machine.detach();
+        let dropped = matches!(
+            self.closed,
+            Some(CloseReason::ConnectionLost | CloseReason::Timeout) | None
+        );
+        match detached {
+            Some(d) if d.resumable && dropped && !session.overflowed() => {
+                let (app_id, user_id) = (session.app_id, session.user_id);
+                self.core.park(Parked {
+                    detached: d,
+                    session,
+                    rx,
+                    app_id,
+                    user_id,
+                });
+            }
+            other => {
+                let mut undelivered: Vec<Stanza> = other.map(|d| d.unacked).unwrap_or_default();
+                rx.close();
+                while let Ok(s) = rx.try_recv() {
+                    undelivered.push(s);
+                }
+                self.core.finish(&session, undelivered).await;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_to_may_be_domain_localhost_or_ip() {
+        assert!(accepts_stream_to(Some("chat.example"), "chat.example"));
+        assert!(accepts_stream_to(Some("localhost"), "chat.example"));
+        assert!(accepts_stream_to(Some("127.0.0.1"), "chat.example"));
+        assert!(accepts_stream_to(Some("[::1]"), "chat.example"));
+        assert!(accepts_stream_to(None, "chat.example"));
+        assert!(!accepts_stream_to(Some("evil.example"), "chat.example"));
+    }
+
+    #[test]
+    fn authcid_names_user_and_app() {
+        assert_eq!(parse_authcid("5-385"), Some((385, 5)));
+        assert_eq!(parse_authcid("x"), None);
+    }
+}

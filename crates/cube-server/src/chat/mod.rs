@@ -1,0 +1,405 @@
+//! Real-time chat: XMPP over WebSocket (RFC 7395) and TCP (RFC 6120, optionally TLS), on the
+//! same storage and rules as the REST API.
+//!
+//! * [`transport`]: WebSocket or byte-stream I/O under a connection;
+//! * [`conn`]: one connection's task, driving cube-xmpp's `ServerConnection` state machine
+//!   (negotiation, SASL, bind, stream management) and answering its credential decisions;
+//! * [`hub`]: the registry of bound resources and delivery to them;
+//! * [`router`]: what a stanza does (store, route, answer), roles and privacy enforced;
+//! * [`store`]: SCRAM credentials, privacy lists, offline queue and last activity in SQLite;
+//! * [`tls`]: rustls server configuration from PEM files.
+//!
+//! User JIDs are `{user_id}-{app_id}@{domain}`, rooms `{app_id}_{dialog_id}@muc.{domain}`.
+
+pub mod conn;
+pub mod hub;
+pub mod router;
+pub mod store;
+pub mod tls;
+pub mod transport;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{State, WebSocketUpgrade};
+use axum::response::Response;
+use cube_xmpp::Stanza;
+use cube_xmpp::server::DetachedSession;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use self::hub::{Hub, Session};
+use self::router::Router;
+use self::transport::Transport;
+use crate::service::Service;
+
+/// Bounds on what one connection, one user and the whole server may use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ChatLimits {
+    /// The largest stanza accepted, in bytes.
+    pub max_stanza_bytes: usize,
+    /// Stanzas per second one connection may send (sustained); faster senders are slowed down.
+    pub stanzas_per_second: u32,
+    /// Stanzas one connection may send in a burst above the sustained rate.
+    pub burst: u32,
+    /// Connections one user may hold at once.
+    pub connections_per_user: usize,
+    /// Connections the server holds at once.
+    pub connections_total: usize,
+    /// Stanzas waiting to be written to one connection; a reader this slow is disconnected.
+    pub outgoing_queue: usize,
+    /// Stanzas kept per offline user (the oldest are dropped beyond this).
+    pub offline_per_user: usize,
+    /// A connection silent this long is pinged.
+    pub idle_ping: Duration,
+    /// A pinged connection still silent this long after the ping is closed.
+    pub idle_close: Duration,
+    /// How long a dropped stream-management session waits to be resumed.
+    pub resume_timeout: Duration,
+    /// The longest a write to one connection may block before it is given up.
+    pub write_timeout: Duration,
+}
+
+impl Default for ChatLimits {
+    fn default() -> Self {
+        Self {
+            max_stanza_bytes: 256 * 1024,
+            stanzas_per_second: 2_000,
+            burst: 4_000,
+            connections_per_user: 32,
+            connections_total: 20_000,
+            outgoing_queue: 4_096,
+            offline_per_user: 1_000,
+            idle_ping: Duration::from_secs(120),
+            idle_close: Duration::from_secs(30),
+            resume_timeout: Duration::from_secs(120),
+            write_timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+/// PEM files for TLS on the TCP listener.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The certificate chain.
+    pub cert: PathBuf,
+    /// The private key.
+    pub key: PathBuf,
+}
+
+/// How chat is served.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct ChatOptions {
+    /// XMPP over WebSocket listener.
+    pub ws: Option<SocketAddr>,
+    /// XMPP over TCP listener.
+    pub tcp: Option<SocketAddr>,
+    /// Direct TLS on the TCP listener (plain TCP without).
+    pub tls: Option<TlsFiles>,
+    /// Limits.
+    pub limits: ChatLimits,
+}
+
+impl ChatOptions {
+    /// Listeners on these addresses with the default limits.
+    pub fn new(ws: Option<SocketAddr>, tcp: Option<SocketAddr>) -> Self {
+        Self {
+            ws,
+            tcp,
+            ..Self::default()
+        }
+    }
+
+    /// Builder: TLS on the TCP listener.
+    pub fn with_tls(mut self, tls: Option<TlsFiles>) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// Builder: limits.
+    pub fn with_limits(mut self, limits: ChatLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+}
+
+/// Why chat did not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ChatError {
+    /// A listener could not be bound.
+    #[error("cannot listen on {addr}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The TLS certificate or key is unusable.
+    #[error("cannot load the TLS certificate or key")]
+    Tls(#[source] std::io::Error),
+    /// The chat tables could not be created.
+    #[error("cannot prepare chat storage")]
+    Store(#[source] crate::domain::Error),
+}
+
+/// A session parked after its connection dropped, waiting for resumption.
+#[derive(Debug)]
+pub(crate) struct Parked {
+    pub(crate) detached: DetachedSession,
+    pub(crate) session: Arc<Session>,
+    pub(crate) rx: mpsc::Receiver<Stanza>,
+    pub(crate) app_id: i64,
+    pub(crate) user_id: i64,
+}
+
+/// Everything the connections share.
+#[derive(Debug)]
+pub struct ChatCore {
+    router: Router,
+    limits: ChatLimits,
+    epoch: tokio::time::Instant,
+    parked: Mutex<HashMap<String, Parked>>,
+    tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+}
+
+impl ChatCore {
+    /// The shared state over this service with these limits.
+    pub fn new(service: Service, limits: ChatLimits) -> Self {
+        let hub = Arc::new(Hub::new(
+            limits.connections_per_user,
+            limits.connections_total,
+            limits.outgoing_queue,
+        ));
+        Self {
+            router: Router::new(service, hub, limits.offline_per_user),
+            limits,
+            epoch: tokio::time::Instant::now(),
+            parked: Mutex::new(HashMap::new()),
+            tls: None,
+        }
+    }
+
+    /// The router.
+    pub fn router(&self) -> &Router {
+        &self.router
+    }
+
+    /// The hub.
+    pub fn hub(&self) -> &Arc<Hub> {
+        self.router.hub()
+    }
+
+    /// The limits.
+    pub fn limits(&self) -> &ChatLimits {
+        &self.limits
+    }
+
+    /// Milliseconds since the chat side started (the state machines' clock).
+    pub(crate) fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn parked(&self) -> std::sync::MutexGuard<'_, HashMap<String, Parked>> {
+        self.parked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Parks a dropped session for resumption; after the timeout its undelivered stanzas go
+    /// to the offline queue.
+    pub(crate) fn park(self: &Arc<Self>, parked: Parked) {
+        let id = parked.detached.id.clone();
+        self.parked().insert(id.clone(), parked);
+        let core = self.clone();
+        let wait = self.limits.resume_timeout;
+        tokio::spawn(async move {
+            tokio::time::sleep(wait).await;
+            let expired = core.parked().remove(&id);
+            if let Some(p) = expired {
+                core.release(p).await;
+            }
+        });
+    }
+
+    /// Puts back a parked session taken by mistake (its expiry timer still runs).
+    pub(crate) fn park_again(&self, parked: Parked) {
+        let id = parked.detached.id.clone();
+        self.parked().insert(id, parked);
+    }
+
+    /// Takes a parked session to resume it.
+    pub(crate) fn unpark(&self, id: &str) -> Option<Parked> {
+        self.parked().remove(id)
+    }
+
+    /// Ends a parked session for good: unregisters it and keeps what it did not deliver.
+    pub(crate) async fn release(&self, mut p: Parked) {
+        let mut undelivered: Vec<Stanza> = p.detached.unacked.drain(..).collect();
+        while let Ok(s) = p.rx.try_recv() {
+            undelivered.push(s);
+        }
+        self.finish(&p.session, undelivered).await;
+    }
+
+    /// A session is over: unregister it; if it was the user's last, record last activity and
+    /// keep its undelivered stanzas for the next connection.
+    pub(crate) async fn finish(&self, session: &Session, undelivered: Vec<Stanza>) {
+        let last = self.hub().unregister(session);
+        if last {
+            self.router
+                .requeue(session.app_id, session.user_id, undelivered)
+                .await;
+            self.router
+                .went_offline(session.app_id, session.user_id)
+                .await;
+        }
+    }
+}
+
+/// The running chat listeners.
+#[derive(Debug)]
+pub struct ChatServer {
+    /// The bound WebSocket address.
+    pub ws_addr: Option<SocketAddr>,
+    /// The bound TCP address.
+    pub tcp_addr: Option<SocketAddr>,
+    /// The shared state.
+    pub core: Arc<ChatCore>,
+    /// The listener and event tasks.
+    pub tasks: Vec<JoinHandle<()>>,
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, ChatError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| ChatError::Bind { addr, source })
+}
+
+fn local(listener: &TcpListener, addr: SocketAddr) -> Result<SocketAddr, ChatError> {
+    listener
+        .local_addr()
+        .map_err(|source| ChatError::Bind { addr, source })
+}
+
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    while !*stop.borrow() {
+        if stop.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn ws_upgrade(State(core): State<Arc<ChatCore>>, ws: WebSocketUpgrade) -> Response {
+    let max = core.limits.max_stanza_bytes;
+    ws.protocols(["xmpp"])
+        .max_message_size(max)
+        .max_frame_size(max)
+        .on_upgrade(move |socket| async move {
+            conn::run(core, Transport::Ws(Box::new(socket)), cube_xmpp::Framing::WebSocket).await;
+        })
+}
+
+/// Starts the chat listeners and the delivery of REST events; they stop when `stop` turns
+/// true.
+pub async fn start(
+    service: Service,
+    options: ChatOptions,
+    stop: watch::Receiver<bool>,
+) -> Result<ChatServer, ChatError> {
+    service
+        .write(store::ensure_schema)
+        .await
+        .map_err(ChatError::Store)?;
+    let mut core = ChatCore::new(service.clone(), options.limits.clone());
+    if let Some(files) = &options.tls {
+        core.tls = Some(tls::server_config(files).map_err(ChatError::Tls)?);
+    }
+    let core = Arc::new(core);
+    let mut tasks = Vec::new();
+
+    let mut events = service.subscribe_events();
+    let event_core = core.clone();
+    let event_stop = stop.clone();
+    tasks.push(tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                ev = events.recv() => match ev {
+                    Ok(ev) => event_core.router.on_event(ev).await,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                        tracing::warn!(missed = n, "chat fell behind REST events");
+                    }
+                    Err(_) => break,
+                },
+                () = stopped(event_stop.clone()) => break,
+            }
+        }
+    }));
+
+    let mut ws_addr = None;
+    if let Some(addr) = options.ws {
+        let listener = bind(addr).await?;
+        ws_addr = Some(local(&listener, addr)?);
+        let app = axum::Router::new()
+            .fallback(axum::routing::get(ws_upgrade))
+            .with_state(core.clone());
+        let ws_stop = stop.clone();
+        let ws_core = core.clone();
+        tasks.push(tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                stopped(ws_stop).await;
+                ws_core.hub().kick_all();
+            });
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "chat WebSocket listener failed");
+            }
+        }));
+    }
+
+    let mut tcp_addr = None;
+    if let Some(addr) = options.tcp {
+        let listener = bind(addr).await?;
+        tcp_addr = Some(local(&listener, addr)?);
+        let tcp_core = core.clone();
+        let tcp_stop = stop.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    accepted = listener.accept() => {
+                        let Ok((stream, _peer)) = accepted else { continue };
+                        let _ = stream.set_nodelay(true);
+                        let core = tcp_core.clone();
+                        tokio::spawn(async move {
+                            let transport = match &core.tls {
+                                Some(cfg) => match tls::accept(cfg.clone(), stream).await {
+                                    Some(s) => Transport::Stream(s),
+                                    None => return,
+                                },
+                                None => Transport::Stream(Box::new(stream)),
+                            };
+                            conn::run(core, transport, cube_xmpp::Framing::Tcp).await;
+                        });
+                    }
+                    () = stopped(tcp_stop.clone()) => {
+                        tcp_core.hub().kick_all();
+                        break;
+                    }
+                }
+            }
+        }));
+    }
+
+    Ok(ChatServer {
+        ws_addr,
+        tcp_addr,
+        core,
+        tasks,
+    })
+}
