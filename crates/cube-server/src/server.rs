@@ -30,6 +30,9 @@ pub enum StartError {
     /// Applications could not be stored.
     #[error("cannot set up applications")]
     Domain(#[from] crate::domain::Error),
+    /// The chat listeners could not start.
+    #[error("cannot start chat")]
+    Chat(#[from] crate::chat::ChatError),
     /// A listener could not be bound.
     #[error("cannot listen on {addr}")]
     Bind {
@@ -120,6 +123,10 @@ pub struct ServerConfig {
     pub password_params: PasswordParams,
     /// The clock.
     pub clock: SharedClock,
+    /// Direct TLS on the chat TCP listener (`--tls-cert`, `--tls-key`).
+    pub tls: Option<crate::chat::TlsFiles>,
+    /// Chat limits: stanza size, rates, connections, queues, timeouts.
+    pub chat_limits: crate::chat::ChatLimits,
 }
 
 impl Default for ServerConfig {
@@ -136,6 +143,8 @@ impl Default for ServerConfig {
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
             password_params: PasswordParams::default(),
             clock: Arc::new(SystemClock),
+            tls: None,
+            chat_limits: crate::chat::ChatLimits::default(),
         }
     }
 }
@@ -274,6 +283,10 @@ impl Server {
                 tracing::error!(error = %e, "REST listener failed");
             }
         });
+        let chat_options = crate::chat::ChatOptions::new(config.ws, config.tcp)
+            .with_tls(config.tls.clone())
+            .with_limits(config.chat_limits.clone());
+        let chat = crate::chat::start(service.clone(), chat_options, stop_rx.clone()).await?;
         let purge_service = service.clone();
         let mut purge_stop = stop_rx;
         let purge = tokio::spawn(async move {
@@ -292,14 +305,16 @@ impl Server {
                 }
             }
         });
+        let mut tasks = vec![rest, purge];
+        tasks.extend(chat.tasks);
         Ok(RunningServer {
             rest_addr,
-            ws_addr: None,
-            tcp_addr: None,
+            ws_addr: chat.ws_addr,
+            tcp_addr: chat.tcp_addr,
             service,
             dev_app,
             stop: stop_tx,
-            tasks: vec![rest, purge],
+            tasks,
         })
     }
 }

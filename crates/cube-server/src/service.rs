@@ -748,9 +748,30 @@ impl Service {
             Some(p) => Some(self.hash_password(p).await?),
             None => None,
         };
+        let scram = self.derive_scram(fields.password.as_deref()).await?;
         let now = self.now();
-        self.write(move |c| users::insert(c, app_id, &fields, hash.as_deref(), false, now))
+        self.write(move |c| {
+            let user = users::insert(c, app_id, &fields, hash.as_deref(), false, now)?;
+            if let Some(creds) = &scram {
+                crate::chat::store::set_scram(c, user.id, creds)?;
+            }
+            Ok(user)
+        })
+        .await
+    }
+
+    /// SCRAM-SHA-1 credentials for chat logins, derived from a new password off the async
+    /// threads (PBKDF2).
+    async fn derive_scram(
+        &self,
+        password: Option<&str>,
+    ) -> Result<Option<cube_xmpp::sasl::ScramCredentials>> {
+        let Some(password) = password.map(str::to_owned) else {
+            return Ok(None);
+        };
+        tokio::task::spawn_blocking(move || Some(crate::chat::store::derive_scram(&password)))
             .await
+            .map_err(|e| Error::Internal(e.to_string()))
     }
 
     /// Updates the caller's own user; a password change needs the right `old_password`.
@@ -783,9 +804,16 @@ impl Service {
             }
             hash = Some(self.hash_password(new).await?);
         }
+        let scram = self.derive_scram(fields.password.as_deref()).await?;
         let now = self.now();
-        self.write(move |c| users::update(c, app_id, id, &fields, hash.as_deref(), now))
-            .await
+        self.write(move |c| {
+            let user = users::update(c, app_id, id, &fields, hash.as_deref(), now)?;
+            if let Some(creds) = &scram {
+                crate::chat::store::set_scram(c, id, creds)?;
+            }
+            Ok(user)
+        })
+        .await
     }
 }
 
