@@ -295,6 +295,20 @@ impl StreamParser {
         self.stanza_start = None;
     }
 
+    /// WebSocket framing: forgets a broken frame (and anything buffered) and the error, so
+    /// that the next frame parses afresh. Frames are self-contained there, so one bad frame
+    /// need not end the stream; TCP streams cannot recover this way.
+    pub fn discard_frame(&mut self) {
+        self.base += self.buf.len() as u64;
+        self.buf.clear();
+        self.pos = 0;
+        self.scan_from = 0;
+        self.stack.clear();
+        self.text.clear();
+        self.stanza_start = None;
+        self.failed = None;
+    }
+
     /// The next complete frame, `Ok(None)` if more bytes are needed. After an error every
     /// call returns the same error.
     pub fn next_frame(&mut self) -> Result<Option<Frame>, ParseError> {
@@ -610,6 +624,35 @@ impl StreamParser {
             }
         }
         Step::Frame(Frame::Element(element))
+    }
+}
+
+/// The first start tag of `bytes` as an empty element in `jabber:client` (unescaped attribute
+/// values, names as written), even when the rest is not well-formed: enough to bounce an
+/// error to a broken stanza's sender.
+pub fn first_start_tag(bytes: &[u8]) -> Option<Element> {
+    let mut reader = Reader::from_reader(bytes);
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(s) | Event::Empty(s) => {
+                let name = std::str::from_utf8(s.local_name().as_ref())
+                    .ok()?
+                    .to_owned();
+                let mut el = Element::new(name, ns::CLIENT);
+                for attr in s.attributes().flatten() {
+                    let key = std::str::from_utf8(attr.key.as_ref()).ok()?;
+                    if key == "xmlns" || key.starts_with("xmlns:") {
+                        continue;
+                    }
+                    if let Ok(v) = unescape(&attr.value) {
+                        el.set_attr(key, v);
+                    }
+                }
+                return Some(el);
+            }
+            Event::Text(_) | Event::Decl(_) => {}
+            _ => return None,
+        }
     }
 }
 

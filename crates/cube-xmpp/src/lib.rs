@@ -16,20 +16,29 @@
 
 mod macros;
 
+pub mod client;
 pub mod codec;
+mod conn;
 pub mod element;
 pub mod error;
+pub mod ids;
 pub mod jid;
 pub mod nonza;
 pub mod ns;
 pub mod sasl;
+pub mod server;
 pub mod stanza;
 pub mod stream_error;
 
+pub use client::{ClientConfig, ClientConnection, ClientEvent, ResumeState, SendError};
 pub use codec::{Encoder, Frame, Framing, Limits, ParseError, StreamHeader, StreamParser};
+pub use conn::CloseReason;
 pub use element::{Element, Node};
 pub use error::DecodeError;
 pub use jid::{Jid, JidError};
 pub use nonza::{Packet, Sasl, Sm, StreamFeatures};
+pub use server::{
+    AuthGrant, DetachedSession, ServerConfig, ServerConnection, ServerEvent, ServerState,
+};
 pub use stanza::{ExtraParams, Iq, Message, Presence, Stanza};
 pub use stream_error::{StreamError, StreamErrorCondition};

@@ -2,6 +2,7 @@
 
 mod codec_props;
 mod golden;
+mod server_golden;
 mod stanza_props;
 mod stanzas;
 mod support;

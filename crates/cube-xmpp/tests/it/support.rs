@@ -122,3 +122,25 @@ pub fn equivalent(a: &Element, b: &Element) -> bool {
 fn is_blank(n: &cube_xmpp::Node) -> bool {
     matches!(n, cube_xmpp::Node::Text(t) if t.trim().is_empty())
 }
+
+/// Whether two elements are equal up to attribute order and the order of child elements
+/// (the JS SDK finds children by local name, wire.md §8.6).
+pub fn equivalent_unordered(a: &Element, b: &Element) -> bool {
+    if a.name() != b.name() || a.ns() != b.ns() || a.attr_count() != b.attr_count() {
+        return false;
+    }
+    if !a.attrs().all(|(k, v)| b.attr(k) == Some(v)) || a.text().trim() != b.text().trim() {
+        return false;
+    }
+    let bc: Vec<&Element> = b.children().collect();
+    let mut used = vec![false; bc.len()];
+    let mut count = 0;
+    for x in a.children() {
+        count += 1;
+        let Some(i) = (0..bc.len()).find(|&i| !used[i] && equivalent_unordered(x, bc[i])) else {
+            return false;
+        };
+        used[i] = true;
+    }
+    count == bc.len()
+}
