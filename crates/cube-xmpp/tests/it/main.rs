@@ -2,6 +2,7 @@
 
 mod codec_props;
 mod golden;
+mod machines;
 mod server_golden;
 mod stanza_props;
 mod stanzas;
