@@ -1,0 +1,11 @@
+//! Integration tests: real HTTP against the server on 127.0.0.1 with ephemeral ports.
+
+mod bad_input;
+mod dialogs;
+mod messages;
+mod providers;
+mod restart;
+mod roles;
+mod sessions;
+mod support;
+mod users;
