@@ -3,6 +3,7 @@
 mod bad_input;
 mod dialogs;
 mod messages;
+mod openapi;
 mod providers;
 mod restart;
 mod roles;
