@@ -265,6 +265,12 @@ pub fn error_statuses(doc: &EndpointDoc) -> Vec<(u16, &'static str)> {
         out.push((413, "The body is larger than 1 MiB."));
     }
     out.push((422, "A field is missing or invalid."));
+    if matches!(doc.meta.name, "create_session" | "create_login") {
+        out.push((
+            429,
+            "Too many failed password attempts for this login; `Retry-After` says when to retry.",
+        ));
+    }
     out
 }
 
