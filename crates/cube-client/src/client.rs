@@ -297,6 +297,13 @@ impl Client {
         }
     }
 
+    /// Replaces the current session now (the chat server refused its token); false when
+    /// there is nothing to renew with.
+    pub(crate) async fn force_renew(&self) -> Result<bool, Error> {
+        let token = self.token_string();
+        self.renew(token.as_deref()).await
+    }
+
     /// Replaces the session whose token `expired` was refused; false when there is nothing to
     /// renew with. Concurrent callers renew once: the second sees the token already changed.
     async fn renew(&self, expired: Option<&str>) -> Result<bool, Error> {
