@@ -10,6 +10,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use cube_model::{AppId, DialogId, UserId};
+
 /// The longest a JID part may be, in bytes (RFC 7622 §3).
 const MAX_PART: usize = 1023;
 
@@ -90,13 +92,17 @@ impl Jid {
     }
 
     /// A ConnectyCube user's bare JID: `{user_id}-{app_id}@{domain}`.
-    pub fn user(user_id: u64, app_id: u64, domain: &str) -> Result<Self, JidError> {
+    pub fn user(user_id: UserId, app_id: AppId, domain: &str) -> Result<Self, JidError> {
         Self::new(Some(&user_node(user_id, app_id)), domain, None)
     }
 
     /// A ConnectyCube group room's bare JID: `{app_id}_{dialog_id}@{muc_domain}`.
-    pub fn room(app_id: u64, dialog_id: &str, muc_domain: &str) -> Result<Self, JidError> {
-        Self::new(Some(&format!("{app_id}_{dialog_id}")), muc_domain, None)
+    pub fn room(app_id: AppId, dialog_id: DialogId, muc_domain: &str) -> Result<Self, JidError> {
+        Self::new(
+            Some(&format!("{}_{dialog_id}", app_id.get())),
+            muc_domain,
+            None,
+        )
     }
 
     /// The node (local part), if any.
@@ -142,46 +148,46 @@ impl Jid {
     }
 
     /// `(user_id, app_id)` of a ConnectyCube user JID (`{user_id}-{app_id}@…`), if it is one.
-    pub fn user_and_app(&self) -> Option<(u64, u64)> {
-        let (user, app) = self.node()?.split_once('-')?;
-        Some((parse_decimal(user)?, parse_decimal(app)?))
+    pub fn user_and_app(&self) -> Option<(UserId, AppId)> {
+        parse_user_node(self.node()?)
     }
 
     /// The user id of a ConnectyCube user JID (`{user_id}-{app_id}@…`), if it is one.
-    pub fn user_id(&self) -> Option<u64> {
+    pub fn user_id(&self) -> Option<UserId> {
         self.user_and_app().map(|(user, _)| user)
     }
 
-    /// `(app_id, dialog_id)` of a ConnectyCube room JID (`{app_id}_{dialog_id}@…`), if it is one.
-    pub fn room_parts(&self) -> Option<(u64, &str)> {
+    /// `(app_id, dialog_id)` of a ConnectyCube room JID (`{app_id}_{dialog_id}@…`), if it is
+    /// one; the dialog id as written (the JS SDK takes whatever follows `_`).
+    pub fn room_parts(&self) -> Option<(AppId, &str)> {
         let (app, dialog) = self.node()?.split_once('_')?;
         if dialog.is_empty() {
             return None;
         }
-        Some((parse_decimal(app)?, dialog))
+        Some((AppId(parse_decimal(app)?), dialog))
     }
 
-    /// The dialog id of a ConnectyCube room JID, if it is one.
-    pub fn dialog_id(&self) -> Option<&str> {
-        self.room_parts().map(|(_, dialog)| dialog)
+    /// The dialog id of a ConnectyCube room JID, if it is one and a valid object id.
+    pub fn dialog_id(&self) -> Option<DialogId> {
+        self.room_parts()?.1.parse().ok()
     }
 
     /// The user id of a room occupant JID (`{room}/{user_id}`: the nick is the user id).
-    pub fn occupant_user_id(&self) -> Option<u64> {
+    pub fn occupant_user_id(&self) -> Option<UserId> {
         self.room_parts()?;
-        parse_decimal(self.resource()?)
+        parse_decimal(self.resource()?).map(UserId)
     }
 }
 
 /// The SASL authcid and JID node of a ConnectyCube user: `{user_id}-{app_id}`.
-pub fn user_node(user_id: u64, app_id: u64) -> String {
-    format!("{user_id}-{app_id}")
+pub fn user_node(user_id: UserId, app_id: AppId) -> String {
+    format!("{}-{}", user_id.get(), app_id.get())
 }
 
 /// Parses a ConnectyCube authcid or node `{user_id}-{app_id}` into `(user_id, app_id)`.
-pub fn parse_user_node(node: &str) -> Option<(u64, u64)> {
+pub fn parse_user_node(node: &str) -> Option<(UserId, AppId)> {
     let (user, app) = node.split_once('-')?;
-    Some((parse_decimal(user)?, parse_decimal(app)?))
+    Some((UserId(parse_decimal(user)?), AppId(parse_decimal(app)?)))
 }
 
 fn parse_decimal(s: &str) -> Option<u64> {
@@ -240,7 +246,7 @@ mod tests {
         assert_eq!(jid.resource(), Some("sdkres1"));
         assert_eq!(jid.to_string(), "5-385@chat.connectycube.com/sdkres1");
         assert_eq!(jid.to_bare().to_string(), "5-385@chat.connectycube.com");
-        assert_eq!(jid.user_and_app(), Some((5, 385)));
+        assert_eq!(jid.user_and_app(), Some((UserId(5), AppId(385))));
     }
 
     #[test]
@@ -259,20 +265,25 @@ mod tests {
 
     #[test]
     fn connectycube_conventions() {
-        let user = Jid::user(6, 385, "chat.connectycube.com").unwrap();
+        let user = Jid::user(UserId(6), AppId(385), "chat.connectycube.com").unwrap();
         assert_eq!(user.to_string(), "6-385@chat.connectycube.com");
-        assert_eq!(user.user_id(), Some(6));
-        let room = Jid::room(385, "5f1e6a0c3d9e4a0001a1b2c3", "muc.chat.connectycube.com").unwrap();
+        assert_eq!(user.user_id(), Some(UserId(6)));
+        let dialog: DialogId = "5f1e6a0c3d9e4a0001a1b2c3".parse().unwrap();
+        let room = Jid::room(AppId(385), dialog, "muc.chat.connectycube.com").unwrap();
         assert_eq!(
             room.to_string(),
             "385_5f1e6a0c3d9e4a0001a1b2c3@muc.chat.connectycube.com"
         );
-        assert_eq!(room.room_parts(), Some((385, "5f1e6a0c3d9e4a0001a1b2c3")));
+        assert_eq!(
+            room.room_parts(),
+            Some((AppId(385), "5f1e6a0c3d9e4a0001a1b2c3"))
+        );
+        assert_eq!(room.dialog_id(), Some(dialog));
         let occupant = room.with_resource("7").unwrap();
-        assert_eq!(occupant.occupant_user_id(), Some(7));
+        assert_eq!(occupant.occupant_user_id(), Some(UserId(7)));
         assert_eq!(user.occupant_user_id(), None);
         assert_eq!(room.user_id(), None);
-        assert_eq!(parse_user_node("5-385"), Some((5, 385)));
+        assert_eq!(parse_user_node("5-385"), Some((UserId(5), AppId(385))));
         assert_eq!(parse_user_node("5-x"), None);
     }
 }

@@ -12,6 +12,49 @@
 //!
 //! Nothing here reads the clock, the network, files or a random source: time is a number of
 //! milliseconds and randomness is passed in by the caller.
+//!
+//! # Example: a client and a server negotiating in memory
+//!
+//! ```
+//! use cube_model::{AppId, UserId};
+//! use cube_xmpp::sasl::Password;
+//! use cube_xmpp::{
+//!     AuthGrant, ClientConfig, ClientConnection, ClientEvent, Framing, Jid, Message,
+//!     ServerConfig, ServerConnection, ServerEvent, Stanza,
+//! };
+//!
+//! let me = Jid::user(UserId(5), AppId(385), "localhost").unwrap();
+//! let config = ClientConfig::new(me, Password::new("token"), Framing::WebSocket)
+//!     .with_mechanisms(false, true);
+//! let mut client = ClientConnection::new(config, [1; 32], 0);
+//! let mut server =
+//!     ServerConnection::new(ServerConfig::new("localhost", Framing::WebSocket), [2; 32], 0);
+//! let mut received = Vec::new();
+//! for _ in 0..20 {
+//!     while let Some(frame) = client.poll_transmit() {
+//!         server.handle_input(&frame, 0);
+//!     }
+//!     while let Some(event) = server.poll_event() {
+//!         match event {
+//!             ServerEvent::Authenticate { password, .. } if password.expose() == "token" => {
+//!                 server.accept_auth(AuthGrant::new());
+//!             }
+//!             ServerEvent::Stanza(s) => received.push(s),
+//!             _ => {}
+//!         }
+//!     }
+//!     while let Some(frame) = server.poll_transmit() {
+//!         client.handle_input(&frame, 0);
+//!     }
+//!     while let Some(event) = client.poll_event() {
+//!         if let ClientEvent::Online { .. } = event {
+//!             let peer = Jid::user(UserId(6), AppId(385), "localhost").unwrap();
+//!             client.send(Message::chat(peer, "hello")).unwrap();
+//!         }
+//!     }
+//! }
+//! assert!(matches!(received.last(), Some(Stanza::Message(m)) if m.body.as_deref() == Some("hello")));
+//! ```
 #![deny(missing_docs)]
 
 mod macros;
@@ -21,7 +64,6 @@ pub mod codec;
 mod conn;
 pub mod element;
 pub mod error;
-pub mod ids;
 pub mod jid;
 pub mod nonza;
 pub mod ns;

@@ -1,5 +1,7 @@
 //! `<iq/>` and the payloads ConnectyCube uses.
 
+use cube_model::{AppId, UserId};
+
 use crate::element::Element;
 use crate::error::DecodeError;
 use crate::jid::Jid;
@@ -194,8 +196,8 @@ impl PrivacyList {
     /// blocks everything).
     pub fn for_users(
         name: impl Into<String>,
-        users: &[(u64, PrivacyAction, bool)],
-        app_id: u64,
+        users: &[(UserId, PrivacyAction, bool)],
+        app_id: AppId,
         chat_domain: &str,
         muc_domain: &str,
     ) -> Self {
@@ -203,8 +205,8 @@ impl PrivacyList {
         for (i, (user_id, action, mutual)) in users.iter().enumerate() {
             let every = !(*mutual && *action == PrivacyAction::Deny);
             let values = [
-                format!("{user_id}-{app_id}@{chat_domain}"),
-                format!("{muc_domain}/{user_id}"),
+                format!("{}@{chat_domain}", crate::jid::user_node(*user_id, app_id)),
+                format!("{muc_domain}/{}", user_id.get()),
             ];
             for (j, value) in values.into_iter().enumerate() {
                 items.push(PrivacyItem {
@@ -226,7 +228,7 @@ impl PrivacyList {
     }
 
     /// `(user_id, action)` for each user JID item (the even items, as the JS SDK reads them).
-    pub fn users(&self) -> Vec<(u64, PrivacyAction)> {
+    pub fn users(&self) -> Vec<(UserId, PrivacyAction)> {
         self.items
             .iter()
             .filter_map(|item| {

@@ -1,5 +1,6 @@
 //! The client machine negotiates with the server machine in memory, over both framings.
 
+use cube_model::{AppId, UserId};
 use cube_xmpp::nonza::SaslCondition;
 use cube_xmpp::sasl::{Password, ScramCredentials};
 use cube_xmpp::stanza::MessageType;
@@ -8,6 +9,7 @@ use cube_xmpp::{
     Jid, Message, ServerConfig, ServerConnection, ServerEvent, ServerState, Stanza, StreamError,
     StreamErrorCondition,
 };
+use proptest::prelude::*;
 
 const DOMAIN: &str = "localhost";
 const PASSWORD: &str = "secret-token";
@@ -16,7 +18,9 @@ struct Pair {
     client: ClientConnection,
     server: ServerConnection,
     now: u64,
-    chunk: Option<usize>,
+    /// Chunk sizes to split every write into, cycled (none: whole writes).
+    splits: Vec<usize>,
+    split_at: usize,
     client_events: Vec<ClientEvent>,
     server_events: Vec<ServerEvent>,
     detached: Option<DetachedSession>,
@@ -25,7 +29,7 @@ struct Pair {
 }
 
 fn user() -> Jid {
-    Jid::user(5, 385, DOMAIN).unwrap()
+    Jid::user(UserId(5), AppId(385), DOMAIN).unwrap()
 }
 
 impl Pair {
@@ -34,7 +38,8 @@ impl Pair {
             client: ClientConnection::new(client, [3; 32], 0),
             server: ServerConnection::new(server, [4; 32], 0),
             now: 0,
-            chunk: None,
+            splits: Vec::new(),
+            split_at: 0,
             client_events: Vec::new(),
             server_events: Vec::new(),
             detached: None,
@@ -50,10 +55,18 @@ impl Pair {
     }
 
     fn deliver(&mut self, to_server: bool, bytes: &[u8]) {
-        let chunks: Vec<&[u8]> = match self.chunk {
-            Some(n) => bytes.chunks(n).collect(),
-            None => vec![bytes],
-        };
+        let mut chunks: Vec<&[u8]> = Vec::new();
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let n = if self.splits.is_empty() {
+                rest.len()
+            } else {
+                self.split_at += 1;
+                self.splits[self.split_at % self.splits.len()].clamp(1, rest.len())
+            };
+            chunks.push(&rest[..n]);
+            rest = &rest[n..];
+        }
         for c in chunks {
             if to_server {
                 self.server.handle_input(c, self.now);
@@ -156,7 +169,8 @@ impl Pair {
 }
 
 fn chat(body: &str) -> Message {
-    Message::chat(Jid::user(6, 385, DOMAIN).unwrap(), body).with_id(format!("id-{body}"))
+    Message::chat(Jid::user(UserId(6), AppId(385), DOMAIN).unwrap(), body)
+        .with_id(format!("id-{body}"))
 }
 
 #[test]
@@ -206,8 +220,8 @@ fn websocket_scram_with_stream_management() {
     assert_eq!(acked.len(), 3);
 
     // Server to client: delivered, then acknowledged when the ack timer fires.
-    let incoming =
-        Message::chat(jid.clone(), "hi back").with_from(Jid::user(6, 385, DOMAIN).unwrap());
+    let incoming = Message::chat(jid.clone(), "hi back")
+        .with_from(Jid::user(UserId(6), AppId(385), DOMAIN).unwrap());
     p.server.send(incoming.clone());
     p.pump();
     assert_eq!(p.client_stanzas(), [&Stanza::Message(incoming)]);
@@ -240,7 +254,7 @@ fn tcp_plain_split_into_tiny_chunks() {
             .with_stream_management(false, false);
         let server = ServerConfig::new(DOMAIN, Framing::Tcp).with_stream_management(false, false);
         let mut p = Pair::new(client, server);
-        p.chunk = Some(chunk);
+        p.splits = vec![chunk];
         p.pump();
         let jid = p.online_jid();
         assert!(matches!(
@@ -479,4 +493,32 @@ fn garbage_from_a_tcp_client_ends_the_stream_with_an_error() {
     assert!(
         matches!(closed, Some(CloseReason::LocalError(e)) if e.condition == StreamErrorCondition::RestrictedXml)
     );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Whatever the TCP segmentation, negotiation completes and stanzas arrive intact.
+    #[test]
+    fn tcp_negotiation_survives_any_segmentation(
+        splits in prop::collection::vec(1usize..40, 1..8),
+        scram in any::<bool>(),
+        body in "[ -~\u{e9}\u{1F525}]{0,40}",
+    ) {
+        let client = ClientConfig::new(user(), Password::new(PASSWORD), Framing::Tcp)
+            .with_mechanisms(scram, true);
+        let mut p = Pair::new(client, ServerConfig::new(DOMAIN, Framing::Tcp));
+        p.splits = splits;
+        p.pump();
+        prop_assert!(p.client.is_online(), "{:?}", p.client_events);
+        p.client.send(chat(&body)).unwrap();
+        let back = Message::chat(p.online_jid(), body.clone());
+        p.server.send(back.clone());
+        p.pump();
+        let Some(Stanza::Message(m)) = p.server_stanzas().last().copied() else {
+            panic!("no message")
+        };
+        prop_assert_eq!(m.body.as_deref(), Some(body.as_str()));
+        prop_assert_eq!(p.client_stanzas(), [&Stanza::Message(back)]);
+    }
 }

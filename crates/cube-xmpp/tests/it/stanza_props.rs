@@ -1,5 +1,6 @@
 //! Property tests: every stanza type survives write, parse (both framings) and decode.
 
+use cube_model::{AppId, UserId};
 use cube_xmpp::nonza::{Packet, Sasl, Sm, StreamFeatures};
 use cube_xmpp::stanza::{
     Attachment, ChatMarker, ChatState, DefinedCondition, Delay, ErrorType, ExtraParams, Iq,
@@ -30,7 +31,7 @@ fn jid() -> impl Strategy<Value = Jid> {
         prop::option::of("[a-z0-9]{1,16}"),
     )
         .prop_map(|(u, a, r)| {
-            let bare = Jid::user(u, a, "chat.connectycube.com").unwrap();
+            let bare = Jid::user(UserId(u), AppId(a), "chat.connectycube.com").unwrap();
             match r {
                 Some(r) => bare.with_resource(&r).unwrap(),
                 None => bare,

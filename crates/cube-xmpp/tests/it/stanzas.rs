@@ -1,5 +1,6 @@
 //! Typed stanzas: the golden frames decode to the expected values and write back equivalently.
 
+use cube_model::{AppId, UserId};
 use cube_xmpp::nonza::{Packet, Sasl, Sm, StreamFeatures};
 use cube_xmpp::sasl::plain_decode;
 use cube_xmpp::stanza::{
@@ -84,7 +85,7 @@ fn one_to_one_message_with_extension() {
     assert_eq!(m.kind, Some(MessageType::Chat));
     assert_eq!(m.id.as_deref(), Some("65937d254b854839d7000000"));
     assert_eq!(m.from.as_ref().unwrap().resource(), Some("sdkres1"));
-    assert_eq!(m.to.as_ref().unwrap().user_id(), Some(6));
+    assert_eq!(m.to.as_ref().unwrap().user_id(), Some(UserId(6)));
     assert_eq!(m.body.as_deref(), Some("Hello <Bob> & co"));
     let p = m.extra_params.as_ref().unwrap();
     assert!(p.save_to_history());
@@ -153,7 +154,7 @@ fn markers_states_edits_deletes_and_system_messages() {
     assert_eq!(delete.remove.unwrap().id, "65941c2541d1b400e8d2b100");
     assert_eq!(
         delete.to.unwrap().room_parts(),
-        Some((385, "5f1e6a0c3d9e4a0001a1b2c3"))
+        Some((AppId(385), "5f1e6a0c3d9e4a0001a1b2c3"))
     );
     let system = message(&find("system message (headline)"));
     assert_eq!(system.kind, Some(MessageType::Headline));
@@ -200,7 +201,7 @@ fn iq_payloads_and_presences() {
         panic!()
     };
     assert!(s.enable);
-    assert_eq!(s.user_jid.user_id(), Some(6));
+    assert_eq!(s.user_jid.user_id(), Some(UserId(6)));
     let inactive = iq(&find("markInactive (mobile on)"));
     assert!(matches!(inactive.payload, Some(IqPayload::Mobile(ref m)) if m.enable));
     assert!(matches!(iq(&find("ping")).payload, Some(IqPayload::Ping)));
@@ -213,17 +214,20 @@ fn iq_payloads_and_presences() {
     };
     assert_eq!(
         q.lists[0].users(),
-        [(6, PrivacyAction::Deny), (7, PrivacyAction::Allow)]
+        [
+            (UserId(6), PrivacyAction::Deny),
+            (UserId(7), PrivacyAction::Allow)
+        ]
     );
     assert_eq!(
         q.lists[0],
         cube_xmpp::stanza::PrivacyList::for_users(
             "myList",
             &[
-                (6, PrivacyAction::Deny, false),
-                (7, PrivacyAction::Allow, false)
+                (UserId(6), PrivacyAction::Deny, false),
+                (UserId(7), PrivacyAction::Allow, false)
             ],
-            385,
+            AppId(385),
             "chat.connectycube.com",
             "muc.chat.connectycube.com"
         )
@@ -373,5 +377,5 @@ fn incoming_carbons_errors_and_muc_presences() {
         "IN: group message from room occupant (SDK auto-replies <received> 1:1)",
     ));
     assert_eq!(group.from, Some(from.clone()));
-    assert_eq!(from.occupant_user_id(), Some(6));
+    assert_eq!(from.occupant_user_id(), Some(UserId(6)));
 }
