@@ -522,3 +522,50 @@ proptest! {
         prop_assert_eq!(p.client_stanzas(), [&Stanza::Message(back)]);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Mutated JS SDK frames never make either machine panic, and the server always ends in
+    /// a state it can report.
+    #[test]
+    fn mutated_frames_never_panic(
+        flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..6),
+        tcp in any::<bool>(),
+    ) {
+        let frames = crate::support::scenario("plain");
+        let framing = if tcp { Framing::Tcp } else { Framing::WebSocket };
+        let mut server = ServerConnection::new(ServerConfig::new(DOMAIN, framing), [9; 32], 0);
+        let mut client = ClientConnection::new(
+            ClientConfig::new(user(), Password::new(PASSWORD), framing),
+            [8; 32],
+            0,
+        );
+        for (i, f) in frames.iter().enumerate() {
+            let mut bytes = f.xml.clone().into_bytes();
+            for (at, b) in &flips {
+                if at.index(frames.len()) == i && !bytes.is_empty() {
+                    let j = at.index(bytes.len());
+                    bytes[j] = *b;
+                }
+            }
+            if f.client_to_server {
+                server.handle_input(&bytes, i as u64);
+                while let Some(ev) = server.poll_event() {
+                    if let ServerEvent::Authenticate { .. } = ev {
+                        server.accept_auth(AuthGrant::new());
+                    }
+                }
+                while server.poll_transmit().is_some() {}
+            } else {
+                client.handle_input(&bytes, i as u64);
+                while client.poll_event().is_some() {}
+                while client.poll_transmit().is_some() {}
+            }
+        }
+        server.handle_timeout(u64::MAX / 2);
+        client.handle_timeout(u64::MAX / 2);
+        // A stalled negotiation times out; only a bound session may stay open.
+        prop_assert!(server.is_closed() || server.state() == ServerState::Bound);
+    }
+}
