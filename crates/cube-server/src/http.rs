@@ -100,9 +100,8 @@ fn failure_response(f: &Failure) -> http::Response<Body> {
 
 async fn handle(State(service): State<Service>, req: http::Request<Body>) -> http::Response<Body> {
     let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-        Ok(b) => b,
-        Err(_) => {
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        {
             return failure_response(&Failure {
                 status: StatusCode::PAYLOAD_TOO_LARGE,
                 body: serde_json::json!({"errors": {"base": [format!("Request body is larger than {MAX_BODY_BYTES} bytes")]}}),
@@ -562,11 +561,11 @@ async fn dispatch(
             let input = NewMessage {
                 chat_dialog_id: match &r.target {
                     create_message::Target::Dialog(d) => Some(d.to_string()),
-                    _ => None,
+                    create_message::Target::Recipient(_) => None,
                 },
                 recipient_id: match &r.target {
                     create_message::Target::Recipient(u) => Some(u.get() as i64),
-                    _ => None,
+                    create_message::Target::Dialog(_) => None,
                 },
                 message: r.message.clone(),
                 attachments: r

@@ -6,6 +6,7 @@
 //! connection API, so no second HTTP client enters the tree.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -134,7 +135,7 @@ fn encode(s: &str) -> String {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            let _ = write!(out, "%{b:02X}");
         }
     }
     out
@@ -258,14 +259,14 @@ pub fn verify_firebase(
 ) -> Result<FirebaseClaims, ProviderError> {
     let bad = |m: &str| ProviderError::InvalidToken(m.to_owned());
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) =
+    let (Some(head), Some(body), Some(sig), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(bad("not a JWT"));
     };
     let header: JwtHeader = serde_json::from_slice(
         &URL_SAFE_NO_PAD
-            .decode(h)
+            .decode(head)
             .map_err(|_| bad("bad header encoding"))?,
     )
     .map_err(|_| bad("bad header"))?;
@@ -275,9 +276,9 @@ pub fn verify_firebase(
     let keys: Jwks =
         serde_json::from_slice(jwks).map_err(|e| ProviderError::BadAnswer(e.to_string()))?;
     let signature = URL_SAFE_NO_PAD
-        .decode(s)
+        .decode(sig)
         .map_err(|_| bad("bad signature encoding"))?;
-    let signed = &token.as_bytes()[..h.len() + 1 + p.len()];
+    let signed = &token.as_bytes()[..head.len() + 1 + body.len()];
     let verified = keys
         .keys
         .iter()
@@ -301,7 +302,7 @@ pub fn verify_firebase(
     }
     let claims: Claims = serde_json::from_slice(
         &URL_SAFE_NO_PAD
-            .decode(p)
+            .decode(body)
             .map_err(|_| bad("bad payload encoding"))?,
     )
     .map_err(|_| bad("bad claims"))?;

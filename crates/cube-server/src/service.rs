@@ -412,10 +412,6 @@ impl Service {
                     Err(Error::Unauthorized("Unauthorized".into()))
                 }
             }
-            Some(_) => {
-                self.record_login(app.id, key, false);
-                Err(Error::Unauthorized("Unauthorized".into()))
-            }
             None if app.settings.create_user_on_session => {
                 let mut fields = UserFields {
                     password: Some(password.to_owned()),
@@ -427,7 +423,8 @@ impl Service {
                 }
                 self.sign_up(app.id, fields).await
             }
-            None => {
+            // Guests and password-less (provider) users cannot log in by password.
+            Some(_) | None => {
                 self.record_login(app.id, key, false);
                 Err(Error::Unauthorized("Unauthorized".into()))
             }
@@ -492,7 +489,7 @@ impl Service {
         let (verifier, by) = match provider {
             Provider::Facebook => (app.settings.facebook.clone(), Lookup::FacebookId),
             Provider::Twitter => (app.settings.twitter.clone(), Lookup::TwitterId),
-            other => {
+            other @ Provider::Other(_) => {
                 return Err(Error::invalid(
                     "provider",
                     format!("unsupported provider {}", other.as_str()),
@@ -646,7 +643,7 @@ impl Service {
                     app,
                     provider,
                     token.expose(),
-                    secret.as_ref().map(|s| s.expose()),
+                    secret.as_ref().map(cube_auth::Token::expose),
                 )
                 .await?
             }

@@ -212,8 +212,10 @@ mod tests {
     fn upsert_keeps_settings_unless_given() {
         let mut c = Connection::open_in_memory().unwrap();
         schema::migrate(&mut c).unwrap();
-        let mut s = AppSettings::default();
-        s.admin_api_key = Some("adm".into());
+        let s = AppSettings {
+            admin_api_key: Some("adm".into()),
+            ..AppSettings::default()
+        };
         upsert(&c, 5, "k", "s", Some(&s), 0).unwrap();
         let app = upsert(&c, 5, "k2", "s2", None, 0).unwrap();
         assert_eq!(app.auth_key, "k2");

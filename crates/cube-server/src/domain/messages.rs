@@ -348,7 +348,7 @@ pub fn list(conn: &Connection, actor: Actor, pairs: &[(String, String)]) -> Resu
     if !(preview && allow_preview && !member) {
         dialogs::require(conn, &dialog, actor.user_id, Action::ReadHistory)?;
     }
-    let mark = get("mark_as_read") != Some("0") && !(preview && !member);
+    let mark = get("mark_as_read") != Some("0") && (member || !preview);
     let reserved = [
         "chat_dialog_id",
         "limit",
@@ -627,16 +627,15 @@ pub fn unread_counts(
     actor: Actor,
     dialog_ids: Option<&[String]>,
 ) -> Result<(i64, BTreeMap<String, i64>)> {
-    let ids: Vec<String> = match dialog_ids {
-        Some(ids) => ids.to_vec(),
-        None => {
-            let mut st = conn.prepare(
-                "SELECT d.id FROM dialogs d WHERE d.app_id = ?1 AND (d.type = 1 OR EXISTS \
-                 (SELECT 1 FROM dialog_occupants o WHERE o.dialog_id = d.id AND o.user_id = ?2))",
-            )?;
-            st.query_map(params![actor.app_id, actor.user_id], |r| r.get(0))?
-                .collect::<rusqlite::Result<Vec<String>>>()?
-        }
+    let ids: Vec<String> = if let Some(ids) = dialog_ids {
+        ids.to_vec()
+    } else {
+        let mut st = conn.prepare(
+            "SELECT d.id FROM dialogs d WHERE d.app_id = ?1 AND (d.type = 1 OR EXISTS \
+             (SELECT 1 FROM dialog_occupants o WHERE o.dialog_id = d.id AND o.user_id = ?2))",
+        )?;
+        st.query_map(params![actor.app_id, actor.user_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?
     };
     let mut map = BTreeMap::new();
     let mut total = 0;
@@ -708,7 +707,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            unread_counts(&c, actor(2), Some(&[d.id.clone()]))
+            unread_counts(&c, actor(2), Some(std::slice::from_ref(&d.id)))
                 .unwrap()
                 .1[&d.id],
             1
@@ -749,7 +748,7 @@ mod tests {
         };
         let (m, _) = create(&c, actor(2), &new, &oid(1), &oid(99), 1_000).unwrap();
         // user 3 (regular) cannot delete 2's message for everyone; can for self.
-        let (out, _) = delete_many(&c, actor(3), &[m.id.clone()], true).unwrap();
+        let (out, _) = delete_many(&c, actor(3), std::slice::from_ref(&m.id), true).unwrap();
         assert_eq!(out.wrong_permissions, vec![m.id.clone()]);
         delete_one(&c, actor(3), &m.id, false).unwrap();
         assert!(
@@ -790,12 +789,12 @@ mod tests {
             ..MessageUpdate::default()
         };
         assert_eq!(
-            update(&c, actor(2), &[m.id.clone()], &edit, 6_000)
+            update(&c, actor(2), std::slice::from_ref(&m.id), &edit, 6_000)
                 .unwrap_err()
                 .status(),
             403
         );
-        update(&c, actor(1), &[m.id.clone()], &edit, 6_000).unwrap();
+        update(&c, actor(1), std::slice::from_ref(&m.id), &edit, 6_000).unwrap();
         assert_eq!(
             load(&c, 1, &m.id).unwrap().message.as_deref(),
             Some("edited")

@@ -1,6 +1,7 @@
 //! List filters (`field=v`, `field[op]=v`) turned into SQL over a whitelist of columns.
 
 use rusqlite::types::Value;
+use std::fmt::Write as _;
 
 use super::error::{Error, Result};
 
@@ -189,7 +190,7 @@ pub fn where_sql(filters: &[Filter], columns: &[Column]) -> Result<(String, Vec<
         };
         let placeholders = |n: usize| vec!["?"; n].join(",");
         match (f.op, col.kind) {
-            (Op::In | Op::Nin | Op::All, Kind::IntList) | (Op::Eq, Kind::IntList) => {
+            (Op::In | Op::Nin | Op::All | Op::Eq, Kind::IntList) => {
                 let mut terms = Vec::new();
                 for v in &f.values {
                     params.push(convert(Kind::Int, &f.field, v)?);
@@ -206,9 +207,9 @@ pub fn where_sql(filters: &[Filter], columns: &[Column]) -> Result<(String, Vec<
                     _ => terms.join(" OR "),
                 };
                 if f.op == Op::Nin {
-                    sql.push_str(&format!(" AND NOT ({joined})"));
+                    let _ = write!(sql, " AND NOT ({joined})");
                 } else {
-                    sql.push_str(&format!(" AND ({joined})"));
+                    let _ = write!(sql, " AND ({joined})");
                 }
             }
             (Op::In | Op::Nin | Op::All, _) => {
@@ -222,11 +223,12 @@ pub fn where_sql(filters: &[Filter], columns: &[Column]) -> Result<(String, Vec<
                     params.push(convert(col.kind, &f.field, v)?);
                 }
                 let not = if f.op == Op::Nin { "NOT " } else { "" };
-                sql.push_str(&format!(
+                let _ = write!(
+                    sql,
                     " AND {} {not}IN ({})",
                     col.sql,
                     placeholders(f.values.len())
-                ));
+                );
             }
             (Op::Ctn | Op::StartWith, Kind::Text) => {
                 let v = first()?;
@@ -240,7 +242,7 @@ pub fn where_sql(filters: &[Filter], columns: &[Column]) -> Result<(String, Vec<
                     format!("{escaped}%")
                 };
                 params.push(Value::Text(pattern));
-                sql.push_str(&format!(" AND {} LIKE ? ESCAPE '\\'", col.sql));
+                let _ = write!(sql, " AND {} LIKE ? ESCAPE '\\'", col.sql);
             }
             (Op::Ctn | Op::StartWith, _) => {
                 return Err(Error::bad(&f.field, "operator needs a text field"));
@@ -255,7 +257,7 @@ pub fn where_sql(filters: &[Filter], columns: &[Column]) -> Result<(String, Vec<
                     _ => ">=",
                 };
                 params.push(convert(kind, &f.field, first()?)?);
-                sql.push_str(&format!(" AND {} {symbol} ?", col.sql));
+                let _ = write!(sql, " AND {} {symbol} ?", col.sql);
             }
         }
     }

@@ -1,6 +1,7 @@
 //! Users: sign-up validation, storage, lookup, listing, update and deletion.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -591,7 +592,7 @@ pub fn list_v2(conn: &Connection, app_id: i64, pairs: &[(String, String)]) -> Re
                 .map(|_| "(',' || user_tags || ',') LIKE ?")
                 .collect();
             if !terms.is_empty() {
-                tag_terms.push_str(&format!(" AND ({})", terms.join(join)));
+                let _ = write!(tag_terms, " AND ({})", terms.join(join));
                 tag_params.extend(tags.iter().map(|t| Value::Text(format!("%,{t},%"))));
             }
             false

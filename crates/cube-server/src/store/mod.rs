@@ -304,11 +304,17 @@ fn run_batch(conn: &Connection, batch: Vec<Command>) {
         }
     }
     match conn.execute_batch("COMMIT") {
-        Ok(()) => done.into_iter().for_each(|finish| finish(None)),
+        Ok(()) => {
+            for finish in done {
+                finish(None);
+            }
+        }
         Err(e) => {
             let _ = conn.execute_batch("ROLLBACK");
             let message = e.to_string();
-            done.into_iter().for_each(|finish| finish(Some(&message)));
+            for finish in done {
+                finish(Some(&message));
+            }
         }
     }
 }

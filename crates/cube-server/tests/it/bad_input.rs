@@ -1,4 +1,5 @@
 //! Bad input on every endpoint: always a 4xx with an errors body, and the server keeps serving.
+#![allow(clippy::many_single_char_names)]
 
 use reqwest::Method;
 use serde_json::json;
@@ -40,7 +41,9 @@ const ID_ENDPOINTS: &[(&str, &str)] = &[
 ];
 
 fn fill(path: &str, uid: &str, did: &str, mid: &str) -> String {
-    path.replace("{uid}", uid).replace("{did}", did).replace("{mid}", mid)
+    path.replace("{uid}", uid)
+        .replace("{did}", did)
+        .replace("{mid}", mid)
 }
 
 #[tokio::test]
@@ -48,7 +51,12 @@ async fn malformed_bodies_wrong_types_and_missing_fields() {
     let t = TestServer::start().await;
     let (token, uid) = t.user("alice").await;
     let (_, b) = t.user("bobby").await;
-    let did = t.dialog(&token, json!({"type": 2, "name": "G", "occupants_ids": [b]})).await;
+    let did = t
+        .dialog(
+            &token,
+            json!({"type": 2, "name": "G", "occupants_ids": [b]}),
+        )
+        .await;
     let mid = t.message(&token, &did, "hello").await;
     let bodies: Vec<Vec<u8>> = vec![
         b"{not json".to_vec(),
@@ -63,7 +71,13 @@ async fn malformed_bodies_wrong_types_and_missing_fields() {
         let path = fill(path, &uid.to_string(), &did, &mid);
         for body in &bodies {
             let a = t
-                .raw(Method::from_bytes(method.as_bytes()).unwrap(), &path, Some(&token), Some("application/json"), body.clone())
+                .raw(
+                    Method::from_bytes(method.as_bytes()).unwrap(),
+                    &path,
+                    Some(&token),
+                    Some("application/json"),
+                    body.clone(),
+                )
                 .await;
             assert!(
                 (400..500).contains(&a.status) && a.body.get("errors").is_some(),
@@ -75,10 +89,22 @@ async fn malformed_bodies_wrong_types_and_missing_fields() {
         }
     }
     // Missing required fields.
-    t.post("/chat/Message.json", &token, json!({"message": "no target"})).await.refused();
-    t.post("/chat/Dialog.json", &token, json!({"name": "no type"})).await.refused();
-    t.post("/chat/Message/system.json", &token, json!({"x": 1})).await.refused();
-    t.json(Method::POST, "/session.json", None, &json!({})).await.refused();
+    t.post(
+        "/chat/Message.json",
+        &token,
+        json!({"message": "no target"}),
+    )
+    .await
+    .refused();
+    t.post("/chat/Dialog.json", &token, json!({"name": "no type"}))
+        .await
+        .refused();
+    t.post("/chat/Message/system.json", &token, json!({"x": 1}))
+        .await
+        .refused();
+    t.json(Method::POST, "/session.json", None, &json!({}))
+        .await
+        .refused();
     t.get("/chat/Message.json", &token).await.refused();
     t.get("/session.json", &token).await.expect(200);
 }
@@ -89,9 +115,17 @@ async fn invalid_and_unknown_ids() {
     let (token, _) = t.user("alice").await;
     let bad: &[(&str, &str, &str)] = &[
         ("abc", "nothex", "zz"),
-        ("99999999999999999999999", "0123456789abcdef0123456", "ffffffffffffffffffffffffff"),
+        (
+            "99999999999999999999999",
+            "0123456789abcdef0123456",
+            "ffffffffffffffffffffffffff",
+        ),
         ("%00", "%E2%80%AE", "%F0%9F%98%80"),
-        ("999999", "ffffffffffffffffffffffff", "eeeeeeeeeeeeeeeeeeeeeeee"),
+        (
+            "999999",
+            "ffffffffffffffffffffffff",
+            "eeeeeeeeeeeeeeeeeeeeeeee",
+        ),
     ];
     for (uid, did, mid) in bad {
         for (method, path) in ID_ENDPOINTS {
@@ -102,7 +136,15 @@ async fn invalid_and_unknown_ids() {
             } else {
                 Vec::new()
             };
-            let a = t.raw(method.clone(), &path, Some(&token), Some("application/json"), body).await;
+            let a = t
+                .raw(
+                    method.clone(),
+                    &path,
+                    Some(&token),
+                    Some("application/json"),
+                    body,
+                )
+                .await;
             assert!(
                 (400..500).contains(&a.status) && a.body.get("errors").is_some(),
                 "{method} {path}: {} {}",
@@ -120,13 +162,29 @@ async fn huge_bodies_are_413_and_unknown_routes_404() {
     let (token, _) = t.user("alice").await;
     let huge = format!(r#"{{"message": "{}"}}"#, "x".repeat(2 * 1024 * 1024));
     for path in ["/chat/Message.json", "/session.json", "/users.json"] {
-        let a = t.raw(Method::POST, path, Some(&token), Some("application/json"), huge.clone().into_bytes()).await;
+        let a = t
+            .raw(
+                Method::POST,
+                path,
+                Some(&token),
+                Some("application/json"),
+                huge.clone().into_bytes(),
+            )
+            .await;
         assert_eq!(a.status, 413, "{path}");
         assert!(a.body["errors"]["base"].is_array());
     }
     let a = t.get("/nope.json", &token).await.expect(404);
     assert!(a.body.get("errors").is_some());
-    t.raw(Method::PATCH, "/chat/Dialog.json", Some(&token), None, Vec::new()).await.refused();
+    t.raw(
+        Method::PATCH,
+        "/chat/Dialog.json",
+        Some(&token),
+        None,
+        Vec::new(),
+    )
+    .await
+    .refused();
     t.get("/session.json", &token).await.expect(200);
 }
 
@@ -136,15 +194,37 @@ async fn odd_unicode_is_kept_exactly() {
     let (token, b) = t.user("bobby").await;
     let (alice, _) = t.user("alice").await;
     let text = "héllo \u{202e}rtl \u{1f600} \u{0} 漢字 \u{fe0f}";
-    let d = t.dialog(&alice, json!({"type": 2, "name": text, "occupants_ids": [b]})).await;
-    let a = t.post("/chat/Message.json", &token, json!({"chat_dialog_id": d, "message": text})).await.expect(201);
+    let d = t
+        .dialog(
+            &alice,
+            json!({"type": 2, "name": text, "occupants_ids": [b]}),
+        )
+        .await;
+    let a = t
+        .post(
+            "/chat/Message.json",
+            &token,
+            json!({"chat_dialog_id": d, "message": text}),
+        )
+        .await
+        .expect(201);
     assert_eq!(a.body["message"], text);
-    let r = t.get(&format!("/chat/Message.json?chat_dialog_id={d}"), &alice).await.expect(200);
+    let r = t
+        .get(&format!("/chat/Message.json?chat_dialog_id={d}"), &alice)
+        .await
+        .expect(200);
     assert_eq!(r.body["items"][0]["message"], text);
-    let r = t.get(&format!("/chat/Dialog.json?_id={d}"), &alice).await.expect(200);
+    let r = t
+        .get(&format!("/chat/Dialog.json?_id={d}"), &alice)
+        .await
+        .expect(200);
     assert_eq!(r.body["items"][0]["name"], text);
     let a = t
-        .post("/users.json", &token, json!({"user": {"login": "ünï cødé", "password": "p&ss=w rd+%/?#", "full_name": text}}))
+        .post(
+            "/users.json",
+            &token,
+            json!({"user": {"login": "ünï cødé", "password": "p&ss=w rd+%/?#", "full_name": text}}),
+        )
         .await
         .expect(201);
     assert_eq!(a.body["user"]["login"], "ünï cødé");

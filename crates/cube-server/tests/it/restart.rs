@@ -1,4 +1,5 @@
 //! Restart with a file database: users, dialogs, messages and sessions survive.
+#![allow(clippy::many_single_char_names)]
 
 use cube_server::Server;
 use serde_json::json;
@@ -15,7 +16,12 @@ async fn everything_survives_a_restart() {
     let t = TestServer::attach(Server::start(cfg.clone()).await.unwrap(), clock.clone());
     let (alice, a) = t.user("alice").await;
     let (_, b) = t.user("bobby").await;
-    let d = t.dialog(&alice, json!({"type": 2, "name": "Kept", "occupants_ids": [b]})).await;
+    let d = t
+        .dialog(
+            &alice,
+            json!({"type": 2, "name": "Kept", "occupants_ids": [b]}),
+        )
+        .await;
     let m = t.message(&alice, &d, "still here").await;
     let TestServer { server, .. } = t;
     server.shutdown().await;
@@ -23,7 +29,10 @@ async fn everything_survives_a_restart() {
     let t = TestServer::attach(Server::start(cfg).await.unwrap(), clock);
     let s = t.get("/session.json", &alice).await.expect(200);
     assert_eq!(s.body["session"]["user_id"], a);
-    let r = t.get(&format!("/chat/Message.json?chat_dialog_id={d}"), &alice).await.expect(200);
+    let r = t
+        .get(&format!("/chat/Message.json?chat_dialog_id={d}"), &alice)
+        .await
+        .expect(200);
     assert_eq!(r.body["items"][0]["_id"], m.as_str());
     assert_eq!(r.body["items"][0]["message"], "still here");
     let r = t.get("/chat/Dialog.json", &alice).await.expect(200);

@@ -1,5 +1,6 @@
 //! Every cell of protocol/roles.md over HTTP: allowed means 2xx and a visible effect, refused
 //! means 403 (404 for things outsiders may not know) and nothing changed.
+#![allow(clippy::many_single_char_names, clippy::field_reassign_with_default)]
 
 use cube_server::domain::dialogs::{self, Actor};
 use serde_json::{Value, json};
@@ -46,14 +47,32 @@ const COLUMNS: [(Kind, As); 10] = [
 const TABLE: [(&str, [Cell; 10]); 13] = [
     ("send a message", [Y, Y, Y, Y, Y, Y, Y, N, Y, Y]),
     ("read history", [Y, Y, Y, Y, Y, Y, Y, Y, Y, Y]),
-    ("delete own message for self", [Y, Y, Y, Y, Y, Y, Y, NA, Y, Y]),
-    ("delete own message for everyone", [Y, Y, Y, Y, Y, Y, Y, NA, Y, Y]),
-    ("delete another's message for everyone", [N, N, Y, Y, N, Y, Y, N, Y, Y]),
+    (
+        "delete own message for self",
+        [Y, Y, Y, Y, Y, Y, Y, NA, Y, Y],
+    ),
+    (
+        "delete own message for everyone",
+        [Y, Y, Y, Y, Y, Y, Y, NA, Y, Y],
+    ),
+    (
+        "delete another's message for everyone",
+        [N, N, Y, Y, N, Y, Y, N, Y, Y],
+    ),
     ("delete the dialog for self", [Y, Y, Y, Y, Y, Y, Y, Y, Y, Y]),
-    ("delete the dialog for everyone", [N, N, N, Y, N, N, Y, N, N, Y]),
+    (
+        "delete the dialog for everyone",
+        [N, N, N, Y, N, N, Y, N, N, Y],
+    ),
     ("add occupants", [N, Y, Y, Y, NA, NA, NA, NA, NA, NA]),
-    ("remove other occupants", [N, N, Y, Y, NA, NA, NA, NA, NA, NA]),
-    ("change name, photo, description", [N, Y, Y, Y, N, Y, Y, N, Y, Y]),
+    (
+        "remove other occupants",
+        [N, N, Y, Y, NA, NA, NA, NA, NA, NA],
+    ),
+    (
+        "change name, photo, description",
+        [N, Y, Y, Y, N, Y, Y, N, Y, Y],
+    ),
     ("pin and unpin messages", [N, N, Y, Y, N, Y, Y, N, Y, Y]),
     ("add and remove admins", [N, N, N, Y, N, N, Y, N, N, Y]),
     ("block and unblock users", [N, N, N, N, N, Y, Y, N, Y, Y]),
@@ -111,21 +130,45 @@ async fn fixture(t: &TestServer, p: &People, kind: Kind, role: As) -> Fixture {
         As::Admin => p.admin.clone(),
         As::Owner => p.owner.clone(),
     };
-    let other = if me.1 == *owner { p.admin.clone() } else { p.owner.clone() };
-    let other = if kind == Kind::Private { p.owner.clone() } else { other };
-    Fixture { dialog, me, other, observer: owner_t.clone() }
+    let other = if me.1 == *owner {
+        p.admin.clone()
+    } else {
+        p.owner.clone()
+    };
+    let other = if kind == Kind::Private {
+        p.owner.clone()
+    } else {
+        other
+    };
+    Fixture {
+        dialog,
+        me,
+        other,
+        observer: owner_t.clone(),
+    }
 }
 
 async fn history(t: &TestServer, token: &str, dialog: &str) -> Vec<String> {
-    let r = t.get(&format!("/chat/Message.json?chat_dialog_id={dialog}&mark_as_read=0"), token).await;
+    let r = t
+        .get(
+            &format!("/chat/Message.json?chat_dialog_id={dialog}&mark_as_read=0"),
+            token,
+        )
+        .await;
     r.body["items"]
         .as_array()
-        .map(|a| a.iter().map(|m| m["_id"].as_str().unwrap().to_owned()).collect())
+        .map(|a| {
+            a.iter()
+                .map(|m| m["_id"].as_str().unwrap().to_owned())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 async fn dialog_json(t: &TestServer, token: &str, dialog: &str) -> Option<Value> {
-    let r = t.get(&format!("/chat/Dialog.json?_id={dialog}"), token).await;
+    let r = t
+        .get(&format!("/chat/Dialog.json?_id={dialog}"), token)
+        .await;
     r.body["items"].as_array().and_then(|a| a.first().cloned())
 }
 
@@ -137,80 +180,171 @@ async fn check(t: &TestServer, p: &People, row: usize, kind: Kind, role: As, exp
     let label = format!("{} / {kind:?} {role:?}", TABLE[row].0);
     let status_ok = |status: u16| {
         if allowed {
-            assert!((200..300).contains(&status), "{label}: expected 2xx, got {status}");
+            assert!(
+                (200..300).contains(&status),
+                "{label}: expected 2xx, got {status}"
+            );
         } else {
-            assert!(status == 403 || status == 404, "{label}: expected 403, got {status}");
+            assert!(
+                status == 403 || status == 404,
+                "{label}: expected 403, got {status}"
+            );
         }
     };
     match row {
         0 => {
-            let r = t.post("/chat/Message.json", &me.0, json!({"chat_dialog_id": d, "message": "x"})).await;
+            let r = t
+                .post(
+                    "/chat/Message.json",
+                    &me.0,
+                    json!({"chat_dialog_id": d, "message": "x"}),
+                )
+                .await;
             status_ok(r.status);
-            assert_eq!(history(t, &f.observer, d).await.len(), usize::from(allowed), "{label}");
+            assert_eq!(
+                history(t, &f.observer, d).await.len(),
+                usize::from(allowed),
+                "{label}"
+            );
         }
         1 => {
-            let r = t.get(&format!("/chat/Message.json?chat_dialog_id={d}"), &me.0).await;
+            let r = t
+                .get(&format!("/chat/Message.json?chat_dialog_id={d}"), &me.0)
+                .await;
             status_ok(r.status);
         }
         2 | 3 => {
             let m = t.message(&me.0, d, "mine").await;
             let form = if row == 3 { "force=1" } else { "" };
-            let r = t.delete(&format!("/chat/Message/{m}.json"), &me.0, form).await;
+            let r = t
+                .delete(&format!("/chat/Message/{m}.json"), &me.0, form)
+                .await;
             status_ok(r.status);
             assert_eq!(history(t, &me.0, d).await.contains(&m), !allowed, "{label}");
-            assert_eq!(history(t, &f.observer, d).await.contains(&m), row == 2 && f.observer != me.0 || !allowed, "{label}");
+            assert_eq!(
+                history(t, &f.observer, d).await.contains(&m),
+                row == 2 && f.observer != me.0 || !allowed,
+                "{label}"
+            );
         }
         4 => {
             let m = t.message(&other.0, d, "theirs").await;
-            let r = t.delete(&format!("/chat/Message/{m}.json"), &me.0, "force=1").await;
+            let r = t
+                .delete(&format!("/chat/Message/{m}.json"), &me.0, "force=1")
+                .await;
             status_ok(r.status);
-            assert_eq!(history(t, &other.0, d).await.contains(&m), !allowed, "{label}");
+            assert_eq!(
+                history(t, &other.0, d).await.contains(&m),
+                !allowed,
+                "{label}"
+            );
         }
         5 => {
             let r = t.delete(&format!("/chat/Dialog/{d}.json"), &me.0, "").await;
             status_ok(r.status);
-            assert!(dialog_json(t, &me.0, d).await.is_none(), "{label}: still listed");
+            assert!(
+                dialog_json(t, &me.0, d).await.is_none(),
+                "{label}: still listed"
+            );
         }
         6 => {
-            let r = t.delete(&format!("/chat/Dialog/{d}.json"), &me.0, "force=1").await;
+            let r = t
+                .delete(&format!("/chat/Dialog/{d}.json"), &me.0, "force=1")
+                .await;
             status_ok(r.status);
-            assert_eq!(dialog_json(t, &other.0, d).await.is_none(), allowed, "{label}");
+            assert_eq!(
+                dialog_json(t, &other.0, d).await.is_none(),
+                allowed,
+                "{label}"
+            );
         }
         7 => {
-            let r = t.put(&format!("/chat/Dialog/{d}.json"), &me.0, json!({"push_all": {"occupants_ids": [p.spare.1]}})).await;
+            let r = t
+                .put(
+                    &format!("/chat/Dialog/{d}.json"),
+                    &me.0,
+                    json!({"push_all": {"occupants_ids": [p.spare.1]}}),
+                )
+                .await;
             status_ok(r.status);
             if kind != Kind::Broadcast {
                 // Every application user sees a broadcast; elsewhere, membership shows.
-                assert_eq!(dialog_json(t, &p.spare.0, d).await.is_some(), allowed, "{label}");
+                assert_eq!(
+                    dialog_json(t, &p.spare.0, d).await.is_some(),
+                    allowed,
+                    "{label}"
+                );
             }
         }
         8 => {
-            let target = if me.1 == p.regular.1 { &p.admin } else { &p.regular };
-            let target = if kind == Kind::Private { &p.owner } else { target };
-            let r = t.put(&format!("/chat/Dialog/{d}.json"), &me.0, json!({"pull_all": {"occupants_ids": [target.1]}})).await;
+            let target = if me.1 == p.regular.1 {
+                &p.admin
+            } else {
+                &p.regular
+            };
+            let target = if kind == Kind::Private {
+                &p.owner
+            } else {
+                target
+            };
+            let r = t
+                .put(
+                    &format!("/chat/Dialog/{d}.json"),
+                    &me.0,
+                    json!({"pull_all": {"occupants_ids": [target.1]}}),
+                )
+                .await;
             status_ok(r.status);
-            assert_eq!(dialog_json(t, &target.0, d).await.is_none(), allowed, "{label}");
+            assert_eq!(
+                dialog_json(t, &target.0, d).await.is_none(),
+                allowed,
+                "{label}"
+            );
         }
         9 => {
-            let r = t.put(&format!("/chat/Dialog/{d}.json"), &me.0, json!({"name": "renamed", "description": "dd"})).await;
+            let r = t
+                .put(
+                    &format!("/chat/Dialog/{d}.json"),
+                    &me.0,
+                    json!({"name": "renamed", "description": "dd"}),
+                )
+                .await;
             status_ok(r.status);
             let now = dialog_json(t, &f.observer, d).await.unwrap();
             assert_eq!(now["name"] == "renamed", allowed, "{label}");
         }
         10 => {
             let m = t.message(&f.observer, d, "pin").await;
-            let r = t.put(&format!("/chat/Dialog/{d}.json"), &me.0, json!({"push_all": {"pinned_messages_ids": [m]}})).await;
+            let r = t
+                .put(
+                    &format!("/chat/Dialog/{d}.json"),
+                    &me.0,
+                    json!({"push_all": {"pinned_messages_ids": [m]}}),
+                )
+                .await;
             status_ok(r.status);
             let now = dialog_json(t, &f.observer, d).await.unwrap();
             assert_eq!(now["pinned_messages_ids"] == json!([m]), allowed, "{label}");
             if allowed {
-                t.put(&format!("/chat/Dialog/{d}.json"), &me.0, json!({"pull_all": {"pinned_messages_ids": [m]}})).await.ok();
+                t.put(
+                    &format!("/chat/Dialog/{d}.json"),
+                    &me.0,
+                    json!({"pull_all": {"pinned_messages_ids": [m]}}),
+                )
+                .await
+                .ok();
                 let now = dialog_json(t, &f.observer, d).await.unwrap();
                 assert_eq!(now["pinned_messages_ids"], json!([]), "{label}");
             }
         }
         11 => {
-            let r = t.put(&format!("/chat/Dialog/{d}/admins.json"), &me.0, json!({"push_all": {"admins_ids": [p.spare.1]}})).await;
+            let r = t
+                .put(
+                    &format!("/chat/Dialog/{d}/admins.json"),
+                    &me.0,
+                    json!({"push_all": {"admins_ids": [p.spare.1]}}),
+                )
+                .await;
             status_ok(r.status);
             let now = dialog_json(t, &f.observer, d).await.unwrap();
             let admins = now["admins_ids"].as_array().cloned().unwrap_or_default();
@@ -218,7 +352,10 @@ async fn check(t: &TestServer, p: &People, row: usize, kind: Kind, role: As, exp
         }
         12 => {
             // Block lists have no REST endpoint in the SDK: the library function is the surface.
-            let actor = Actor { app_id: APP, user_id: me.1 };
+            let actor = Actor {
+                app_id: APP,
+                user_id: me.1,
+            };
             let (dialog, target) = (d.clone(), p.spare.1);
             let result = t
                 .server
@@ -227,9 +364,20 @@ async fn check(t: &TestServer, p: &People, row: usize, kind: Kind, role: As, exp
                 .await;
             assert_eq!(result.is_ok(), allowed, "{label}: {result:?}");
             if allowed && kind == Kind::Public {
-                let r = t.post(&format!("/chat/Dialog/{d}/subscribe.json"), &p.spare.0, json!({})).await;
+                let r = t
+                    .post(
+                        &format!("/chat/Dialog/{d}/subscribe.json"),
+                        &p.spare.0,
+                        json!({}),
+                    )
+                    .await;
                 assert_eq!(r.status, 403, "{label}: blocked user subscribed");
-                let r = t.get(&format!("/chat/Message.json?chat_dialog_id={d}"), &p.spare.0).await;
+                let r = t
+                    .get(
+                        &format!("/chat/Message.json?chat_dialog_id={d}"),
+                        &p.spare.0,
+                    )
+                    .await;
                 assert_eq!(r.status, 403, "{label}: blocked user read");
             }
         }
@@ -269,18 +417,45 @@ async fn every_cell_of_the_roles_table() {
         let d = &f.dialog;
         let x = &p.outsider.0;
         let before = history(&t, &f.observer, d).await;
-        let r = t.get(&format!("/chat/Message.json?chat_dialog_id={d}"), x).await;
+        let r = t
+            .get(&format!("/chat/Message.json?chat_dialog_id={d}"), x)
+            .await;
         assert!(r.status == 403 || r.status == 404);
-        let r = t.post("/chat/Message.json", x, json!({"chat_dialog_id": d, "message": "x"})).await;
+        let r = t
+            .post(
+                "/chat/Message.json",
+                x,
+                json!({"chat_dialog_id": d, "message": "x"}),
+            )
+            .await;
         assert!(r.status == 403 || r.status == 404);
-        let r = t.put(&format!("/chat/Dialog/{d}.json"), x, json!({"name": "x"})).await;
+        let r = t
+            .put(&format!("/chat/Dialog/{d}.json"), x, json!({"name": "x"}))
+            .await;
         assert!(r.status == 403 || r.status == 404);
-        let r = t.put(&format!("/chat/Dialog/{d}.json"), x, json!({"push_all": {"occupants_ids": [p.outsider.1]}})).await;
+        let r = t
+            .put(
+                &format!("/chat/Dialog/{d}.json"),
+                x,
+                json!({"push_all": {"occupants_ids": [p.outsider.1]}}),
+            )
+            .await;
         assert!(r.status == 403 || r.status == 404);
         assert_eq!(history(&t, &f.observer, d).await, before);
     }
     // An outsider may read a public dialog but not send to it before subscribing.
     let f = fixture(&t, &p, Kind::Public, As::Owner).await;
-    t.get(&format!("/chat/Message.json?chat_dialog_id={}", f.dialog), &p.outsider.0).await.expect(200);
-    t.post("/chat/Message.json", &p.outsider.0, json!({"chat_dialog_id": f.dialog, "message": "x"})).await.expect(403);
+    t.get(
+        &format!("/chat/Message.json?chat_dialog_id={}", f.dialog),
+        &p.outsider.0,
+    )
+    .await
+    .expect(200);
+    t.post(
+        "/chat/Message.json",
+        &p.outsider.0,
+        json!({"chat_dialog_id": f.dialog, "message": "x"}),
+    )
+    .await
+    .expect(403);
 }

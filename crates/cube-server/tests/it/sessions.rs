@@ -1,4 +1,5 @@
 //! Sessions: both forms, every password credential, login/logout, expiry and the exact errors.
+#![allow(clippy::many_single_char_names, clippy::field_reassign_with_default)]
 
 use cube_auth::{AppCredentials, Nonce, SessionCredentials, Signing};
 use cube_server::clock::Clock as _;
@@ -17,18 +18,36 @@ async fn application_session_and_exact_errors() {
     let a = t.get("/session.json", &token).await.expect(200);
     assert_eq!(a.body["session"]["user_id"], 0);
     assert_eq!(a.body["session"]["application_id"], APP);
-    let expiry = a.headers["cb-token-expirationdate"].to_str().unwrap().to_owned();
+    let expiry = a.headers["cb-token-expirationdate"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(expiry.len(), "2026-11-28 11:22:33 UTC".len());
     assert!(expiry.ends_with(" UTC"));
 
     // An application session on a user endpoint.
     let a = t.get("/chat/Dialog.json", &token).await.expect(403);
-    assert_eq!(a.body.to_string(), r#"{"errors":{"base":["Forbidden. Need user."]}}"#);
+    assert_eq!(
+        a.body.to_string(),
+        r#"{"errors":{"base":["Forbidden. Need user."]}}"#
+    );
     // Unknown token, and no token.
-    let a = t.get("/chat/Dialog", "0123456789012345678901234567890123456789").await.expect(401);
-    assert_eq!(a.body.to_string(), r#"{"errors":{"base":["Required session does not exist"]}}"#);
-    let a = t.raw(Method::GET, "/session", None, None, Vec::new()).await.expect(401);
-    assert_eq!(a.body["errors"]["base"][0], "Required session does not exist");
+    let a = t
+        .get("/chat/Dialog", "0123456789012345678901234567890123456789")
+        .await
+        .expect(401);
+    assert_eq!(
+        a.body.to_string(),
+        r#"{"errors":{"base":["Required session does not exist"]}}"#
+    );
+    let a = t
+        .raw(Method::GET, "/session", None, None, Vec::new())
+        .await
+        .expect(401);
+    assert_eq!(
+        a.body["errors"]["base"][0],
+        "Required session does not exist"
+    );
 
     t.delete("/session.json", &token, "").await.expect(200);
     t.get("/session.json", &token).await.expect(401);
@@ -37,21 +56,39 @@ async fn application_session_and_exact_errors() {
 #[tokio::test]
 async fn wrong_application_or_key_is_refused() {
     let t = TestServer::start().await;
-    t.json(Method::POST, "/session", None, &json!({"application_id": APP, "auth_key": "nope"}))
+    t.json(
+        Method::POST,
+        "/session",
+        None,
+        &json!({"application_id": APP, "auth_key": "nope"}),
+    )
+    .await
+    .expect(422);
+    t.json(
+        Method::POST,
+        "/session",
+        None,
+        &json!({"application_id": 99, "auth_key": KEY}),
+    )
+    .await
+    .expect(422);
+    t.json(Method::POST, "/session", None, &json!({"auth_key": KEY}))
         .await
-        .expect(422);
-    t.json(Method::POST, "/session", None, &json!({"application_id": 99, "auth_key": KEY}))
-        .await
-        .expect(422);
-    t.json(Method::POST, "/session", None, &json!({"auth_key": KEY})).await.refused();
+        .refused();
 }
 
 #[tokio::test]
 async fn login_and_email_create_users_and_check_passwords() {
     let t = TestServer::start().await;
-    let body = |user: serde_json::Value| json!({"application_id": APP, "auth_key": KEY, "user": user});
+    let body =
+        |user: serde_json::Value| json!({"application_id": APP, "auth_key": KEY, "user": user});
     let a = t
-        .json(Method::POST, "/session.json", None, &body(json!({"login": "alice", "password": "alicePass1"})))
+        .json(
+            Method::POST,
+            "/session.json",
+            None,
+            &body(json!({"login": "alice", "password": "alicePass1"})),
+        )
         .await
         .expect(201);
     let alice = a.body["session"]["user"]["id"].as_i64().unwrap();
@@ -59,27 +96,52 @@ async fn login_and_email_create_users_and_check_passwords() {
     assert_eq!(a.body["session"]["user"]["login"], "alice");
     assert!(a.body["session"]["user"].get("password").is_none());
 
-    t.json(Method::POST, "/session.json", None, &body(json!({"login": "alice", "password": "wrongPass1"})))
-        .await
-        .expect(401);
+    t.json(
+        Method::POST,
+        "/session.json",
+        None,
+        &body(json!({"login": "alice", "password": "wrongPass1"})),
+    )
+    .await
+    .expect(401);
     let a = t
-        .json(Method::POST, "/session.json", None, &body(json!({"email": "e@example.com", "password": "emailPass1"})))
+        .json(
+            Method::POST,
+            "/session.json",
+            None,
+            &body(json!({"email": "e@example.com", "password": "emailPass1"})),
+        )
         .await
         .expect(201);
     let by_email = a.body["session"]["user_id"].as_i64().unwrap();
     let a = t
-        .json(Method::POST, "/session.json", None, &body(json!({"email": "E@example.com", "password": "emailPass1"})))
+        .json(
+            Method::POST,
+            "/session.json",
+            None,
+            &body(json!({"email": "E@example.com", "password": "emailPass1"})),
+        )
         .await
         .expect(201);
     assert_eq!(a.body["session"]["user_id"], by_email);
 
     // A guest.
     let a = t
-        .json(Method::POST, "/session.json", None, &body(json!({"guest": "1", "full_name": "Guest Gary"})))
+        .json(
+            Method::POST,
+            "/session.json",
+            None,
+            &body(json!({"guest": "1", "full_name": "Guest Gary"})),
+        )
         .await
         .expect(201);
     assert_eq!(a.body["session"]["user"]["full_name"], "Guest Gary");
-    assert!(a.body["session"]["user"]["login"].as_str().unwrap().starts_with("guest_login_"));
+    assert!(
+        a.body["session"]["user"]["login"]
+            .as_str()
+            .unwrap()
+            .starts_with("guest_login_")
+    );
 }
 
 #[tokio::test]
@@ -105,7 +167,14 @@ async fn login_upgrades_and_logout_downgrades() {
     let t = TestServer::start().await;
     let (_, alice) = t.user("alice").await;
     let app = t.app_token().await;
-    let a = t.post("/login.json", &app, json!({"login": "alice", "password": "alice-pass1"})).await.expect(202);
+    let a = t
+        .post(
+            "/login.json",
+            &app,
+            json!({"login": "alice", "password": "alice-pass1"}),
+        )
+        .await
+        .expect(202);
     assert_eq!(a.body["user"]["id"], alice);
     let a = t.get("/session.json", &app).await.expect(200);
     assert_eq!(a.body["session"]["user_id"], alice);
@@ -114,7 +183,13 @@ async fn login_upgrades_and_logout_downgrades() {
     let a = t.get("/session.json", &app).await.expect(200);
     assert_eq!(a.body["session"]["user_id"], 0);
     t.get("/chat/Dialog.json", &app).await.expect(403);
-    t.post("/login.json", &app, json!({"login": "alice", "password": "bad-pass-1"})).await.expect(401);
+    t.post(
+        "/login.json",
+        &app,
+        json!({"login": "alice", "password": "bad-pass-1"}),
+    )
+    .await
+    .expect(401);
 }
 
 #[tokio::test]
@@ -123,26 +198,42 @@ async fn signed_sessions_verify_and_nonces_are_single_use() {
     let now = t.clock.now_secs();
     let app = AppCredentials::new(APP as u64, KEY).with_auth_secret(SECRET);
     let creds = SessionCredentials::login("signed", "signedPass1");
-    let body = creds.signed_body(&app, Signing::new(Nonce(4321), now)).unwrap();
-    let a = t.json(Method::POST, "/session.json", None, &body).await.expect(201);
+    let body = creds
+        .signed_body(&app, Signing::new(Nonce(4321), now))
+        .unwrap();
+    let a = t
+        .json(Method::POST, "/session.json", None, &body)
+        .await
+        .expect(201);
     assert_eq!(a.body["session"]["nonce"], 4321);
     assert!(a.body["session"]["user_id"].as_i64().unwrap() > 0);
     // The same nonce and timestamp again.
-    t.json(Method::POST, "/session.json", None, &body).await.expect(422);
+    t.json(Method::POST, "/session.json", None, &body)
+        .await
+        .expect(422);
     // A bad signature.
-    let mut forged = creds.signed_body(&app, Signing::new(Nonce(1), now)).unwrap();
+    let mut forged = creds
+        .signed_body(&app, Signing::new(Nonce(1), now))
+        .unwrap();
     forged["signature"] = json!("0000000000000000000000000000000000000000");
-    t.json(Method::POST, "/session.json", None, &forged).await.expect(422);
+    t.json(Method::POST, "/session.json", None, &forged)
+        .await
+        .expect(422);
     // Outside the 60-minute window.
     let old = SessionCredentials::Application
         .signed_body(&app, Signing::new(Nonce(2), now - 3601))
         .unwrap();
-    t.json(Method::POST, "/session.json", None, &old).await.expect(422);
+    t.json(Method::POST, "/session.json", None, &old)
+        .await
+        .expect(422);
     // A signed application session.
     let fine = SessionCredentials::Application
         .signed_body(&app, Signing::new(Nonce(3), now - 3000))
         .unwrap();
-    let a = t.json(Method::POST, "/session.json", None, &fine).await.expect(201);
+    let a = t
+        .json(Method::POST, "/session.json", None, &fine)
+        .await
+        .expect(201);
     assert_eq!(a.body["session"]["user_id"], 0);
 }
 
@@ -158,7 +249,10 @@ async fn tokens_slide_and_expire() {
     assert!(a.headers.contains_key("cb-token-expirationdate"));
     t.clock.advance_millis(2 * 3600 * 1000 + 1000);
     let a = t.get("/chat/Dialog.json", &token).await.expect(401);
-    assert_eq!(a.body["errors"]["base"][0], "Required session does not exist");
+    assert_eq!(
+        a.body["errors"]["base"][0],
+        "Required session does not exist"
+    );
 }
 
 #[tokio::test]
@@ -179,8 +273,13 @@ async fn failed_logins_are_slowed_down() {
     t.user("victim").await;
     let body = json!({"application_id": APP, "auth_key": KEY, "user": {"login": "victim", "password": "guess-guess"}});
     for _ in 0..5 {
-        t.json(Method::POST, "/session.json", None, &body).await.expect(401);
+        t.json(Method::POST, "/session.json", None, &body)
+            .await
+            .expect(401);
     }
-    let a = t.json(Method::POST, "/session.json", None, &body).await.expect(429);
+    let a = t
+        .json(Method::POST, "/session.json", None, &body)
+        .await
+        .expect(429);
     assert!(a.headers.contains_key("retry-after"));
 }

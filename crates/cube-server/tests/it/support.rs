@@ -23,22 +23,40 @@ impl Answer {
     /// Panics unless the status is `status`.
     #[track_caller]
     pub fn expect(self, status: u16) -> Self {
-        assert_eq!(self.status, status, "unexpected status; body: {}", self.body);
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.body
+        );
         self
     }
 
     /// Panics unless the status is 2xx.
     #[track_caller]
     pub fn ok(self) -> Self {
-        assert!((200..300).contains(&self.status), "expected 2xx, got {}: {}", self.status, self.body);
+        assert!(
+            (200..300).contains(&self.status),
+            "expected 2xx, got {}: {}",
+            self.status,
+            self.body
+        );
         self
     }
 
     /// Panics unless this is a 4xx with an `errors` body.
     #[track_caller]
     pub fn refused(self) -> Self {
-        assert!((400..500).contains(&self.status), "expected 4xx, got {}: {}", self.status, self.body);
-        assert!(self.body.get("errors").is_some(), "no errors body: {}", self.body);
+        assert!(
+            (400..500).contains(&self.status),
+            "expected 4xx, got {}: {}",
+            self.status,
+            self.body
+        );
+        assert!(
+            self.body.get("errors").is_some(),
+            "no errors body: {}",
+            self.body
+        );
         self
     }
 }
@@ -63,7 +81,9 @@ impl TestServer {
 
     pub async fn with_config(f: impl FnOnce(ServerConfig) -> ServerConfig) -> Self {
         let clock = ManualClock::new(1_795_000_000_000);
-        let server = Server::start(f(config(&clock))).await.expect("server starts");
+        let server = Server::start(f(config(&clock)))
+            .await
+            .expect("server starts");
         Self::attach(server, clock)
     }
 
@@ -102,15 +122,33 @@ impl TestServer {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
-        Answer { status, headers, body }
+        Answer {
+            status,
+            headers,
+            body,
+        }
     }
 
-    pub async fn json(&self, method: Method, path: &str, token: Option<&str>, body: &Value) -> Answer {
-        self.raw(method, path, token, Some("application/json"), body.to_string().into_bytes()).await
+    pub async fn json(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> Answer {
+        self.raw(
+            method,
+            path,
+            token,
+            Some("application/json"),
+            body.to_string().into_bytes(),
+        )
+        .await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Answer {
-        self.raw(Method::GET, path, Some(token), None, Vec::new()).await
+        self.raw(Method::GET, path, Some(token), None, Vec::new())
+            .await
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
@@ -136,10 +174,18 @@ impl TestServer {
     /// An application session token.
     pub async fn app_token(&self) -> String {
         let a = self
-            .json(Method::POST, "/session.json", None, &json!({"application_id": APP, "auth_key": KEY}))
+            .json(
+                Method::POST,
+                "/session.json",
+                None,
+                &json!({"application_id": APP, "auth_key": KEY}),
+            )
             .await
             .expect(201);
-        a.body["session"]["token"].as_str().expect("token").to_owned()
+        a.body["session"]["token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
     }
 
     /// A user session (the user is created on the fly): (token, user id).
@@ -153,21 +199,31 @@ impl TestServer {
             )
             .await
             .expect(201);
-        let token = a.body["session"]["token"].as_str().expect("token").to_owned();
+        let token = a.body["session"]["token"]
+            .as_str()
+            .expect("token")
+            .to_owned();
         let id = a.body["session"]["user_id"].as_i64().expect("user id");
         (token, id)
     }
 
     /// Creates a dialog as `token` and returns its id.
     pub async fn dialog(&self, token: &str, body: Value) -> String {
-        let a = self.post("/chat/Dialog.json", token, body).await.expect(201);
+        let a = self
+            .post("/chat/Dialog.json", token, body)
+            .await
+            .expect(201);
         a.body["_id"].as_str().expect("dialog id").to_owned()
     }
 
     /// Sends a message to a dialog and returns its id.
     pub async fn message(&self, token: &str, dialog: &str, text: &str) -> String {
         let a = self
-            .post("/chat/Message.json", token, json!({"chat_dialog_id": dialog, "message": text}))
+            .post(
+                "/chat/Message.json",
+                token,
+                json!({"chat_dialog_id": dialog, "message": text}),
+            )
             .await
             .expect(201);
         a.body["_id"].as_str().expect("message id").to_owned()

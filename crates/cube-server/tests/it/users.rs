@@ -1,4 +1,5 @@
 //! Users: sign-up in both auth forms, validation, reads, listing, updates, deletion.
+#![allow(clippy::many_single_char_names)]
 
 use reqwest::Method;
 use serde_json::json;
@@ -46,9 +47,14 @@ async fn sign_up_with_every_field_and_read_back() {
         .unwrap();
     assert_eq!(resp.status().as_u16(), 201);
     // Neither a token nor a key.
-    t.json(Method::POST, "/users.json", None, &json!({"user": {"login": "dave", "password": "davePass12"}}))
-        .await
-        .expect(401);
+    t.json(
+        Method::POST,
+        "/users.json",
+        None,
+        &json!({"user": {"login": "dave", "password": "davePass12"}}),
+    )
+    .await
+    .expect(401);
 }
 
 #[tokio::test]
@@ -56,20 +62,40 @@ async fn validation_errors_are_keyed_by_field() {
     let t = TestServer::start().await;
     let app = t.app_token().await;
     let a = t
-        .post("/users.json", &app, json!({"user": {"login": "ab", "password": "short", "email": "nope"}}))
+        .post(
+            "/users.json",
+            &app,
+            json!({"user": {"login": "ab", "password": "short", "email": "nope"}}),
+        )
         .await
         .expect(422);
     for field in ["login", "password", "email"] {
         assert!(a.body["errors"][field].is_array(), "{field}: {}", a.body);
     }
-    t.post("/users.json", &app, json!({"user": {"login": "taken", "password": "takenPass1"}})).await.expect(201);
+    t.post(
+        "/users.json",
+        &app,
+        json!({"user": {"login": "taken", "password": "takenPass1"}}),
+    )
+    .await
+    .expect(201);
     let a = t
-        .post("/users.json", &app, json!({"user": {"login": "TAKEN", "password": "takenPass1"}}))
+        .post(
+            "/users.json",
+            &app,
+            json!({"user": {"login": "TAKEN", "password": "takenPass1"}}),
+        )
         .await
         .expect(422);
     assert_eq!(a.body["errors"]["login"][0], "has already been taken.");
     let long = "x".repeat(71);
-    t.post("/users.json", &app, json!({"user": {"login": long, "password": "longPass12"}})).await.expect(422);
+    t.post(
+        "/users.json",
+        &app,
+        json!({"user": {"login": long, "password": "longPass12"}}),
+    )
+    .await
+    .expect(422);
 }
 
 #[tokio::test]
@@ -77,25 +103,43 @@ async fn list_v2_filters_sorts_and_pages() {
     let t = TestServer::start().await;
     let app = t.app_token().await;
     for (login, tags) in [("anna", "red,x"), ("bert", "blue"), ("carl", "red")] {
-        t.post("/users.json", &app, json!({"user": {"login": login, "password": "password12", "tag_list": tags}}))
-            .await
-            .expect(201);
+        t.post(
+            "/users.json",
+            &app,
+            json!({"user": {"login": login, "password": "password12", "tag_list": tags}}),
+        )
+        .await
+        .expect(201);
     }
-    let a = t.get("/users/v2.json?sort_desc=login", &app).await.expect(200);
+    let a = t
+        .get("/users/v2.json?sort_desc=login", &app)
+        .await
+        .expect(200);
     assert_eq!(a.body["total_entries"], 3);
     assert_eq!(a.body["items"][0]["login"], "carl");
-    let a = t.get("/users/v2.json?user_tags=red", &app).await.expect(200);
+    let a = t
+        .get("/users/v2.json?user_tags=red", &app)
+        .await
+        .expect(200);
     assert_eq!(a.body["items"].as_array().unwrap().len(), 2);
-    let a = t.get("/users/v2.json?id[in][]=1&id[in][]=3", &app).await.expect(200);
+    let a = t
+        .get("/users/v2.json?id[in][]=1&id[in][]=3", &app)
+        .await
+        .expect(200);
     assert_eq!(a.body["items"].as_array().unwrap().len(), 2);
     let a = t.get("/users/v2.json?login=bert", &app).await.expect(200);
     assert_eq!(a.body["items"][0]["login"], "bert");
-    let a = t.get("/users/v2.json?limit=1&offset=1", &app).await.expect(200);
+    let a = t
+        .get("/users/v2.json?limit=1&offset=1", &app)
+        .await
+        .expect(200);
     assert_eq!(a.body["items"][0]["login"], "bert");
     assert_eq!(a.body["limit"], 1);
     let a = t.get("/users/v2.json?limit=500", &app).await.expect(200);
     assert_eq!(a.body["limit"], 100);
-    t.get("/users/v2.json?password_hash=x", &app).await.refused();
+    t.get("/users/v2.json?password_hash=x", &app)
+        .await
+        .refused();
 }
 
 #[tokio::test]
@@ -104,15 +148,29 @@ async fn update_needs_old_password_and_only_own_user() {
     let (alice_token, alice) = t.user("alice").await;
     let (_, bob) = t.user("bobby").await;
     let a = t
-        .put(&format!("/users/{alice}.json"), &alice_token, json!({"user": {"full_name": "Alice A", "tag_list": "x,y"}}))
+        .put(
+            &format!("/users/{alice}.json"),
+            &alice_token,
+            json!({"user": {"full_name": "Alice A", "tag_list": "x,y"}}),
+        )
         .await
         .expect(200);
     assert_eq!(a.body["user"]["full_name"], "Alice A");
     assert_eq!(a.body["user"]["user_tags"], "x,y");
-    t.put(&format!("/users/{bob}.json"), &alice_token, json!({"user": {"full_name": "hack"}})).await.expect(403);
-    t.put(&format!("/users/{alice}.json"), &alice_token, json!({"user": {"password": "newPass123"}}))
-        .await
-        .expect(422);
+    t.put(
+        &format!("/users/{bob}.json"),
+        &alice_token,
+        json!({"user": {"full_name": "hack"}}),
+    )
+    .await
+    .expect(403);
+    t.put(
+        &format!("/users/{alice}.json"),
+        &alice_token,
+        json!({"user": {"password": "newPass123"}}),
+    )
+    .await
+    .expect(422);
     t.put(
         &format!("/users/{alice}.json"),
         &alice_token,
@@ -128,7 +186,9 @@ async fn update_needs_old_password_and_only_own_user() {
     .await
     .expect(200);
     let body = json!({"application_id": APP, "auth_key": KEY, "user": {"login": "alice", "password": "newPass123"}});
-    t.json(Method::POST, "/session.json", None, &body).await.expect(201);
+    t.json(Method::POST, "/session.json", None, &body)
+        .await
+        .expect(201);
 }
 
 #[tokio::test]
@@ -136,8 +196,14 @@ async fn deleting_a_user_ends_its_sessions() {
     let t = TestServer::start().await;
     let (token, id) = t.user("leaver").await;
     let (other_token, other) = t.user("stayer").await;
-    t.delete(&format!("/users/{other}.json"), &token, "").await.expect(403);
-    t.delete(&format!("/users/{id}.json"), &token, "").await.expect(200);
+    t.delete(&format!("/users/{other}.json"), &token, "")
+        .await
+        .expect(403);
+    t.delete(&format!("/users/{id}.json"), &token, "")
+        .await
+        .expect(200);
     t.get("/session.json", &token).await.expect(401);
-    t.get(&format!("/users/{id}.json"), &other_token).await.expect(404);
+    t.get(&format!("/users/{id}.json"), &other_token)
+        .await
+        .expect(404);
 }
