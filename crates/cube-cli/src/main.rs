@@ -5,6 +5,9 @@
 
 use clap::{Parser, Subcommand};
 
+mod api;
+mod demo;
+mod profile;
 mod serve;
 
 /// cube: the ConnectyCube SDK's command line.
@@ -17,8 +20,20 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the local ConnectyCube-compatible server (REST; chat arrives with the chat issue).
+    /// Run the local ConnectyCube-compatible server: REST, XMPP over WebSocket and TCP.
     Serve(serve::Args),
+    /// Run the whole ConnectyCube flow against an in-process server, through cube-client.
+    Demo(demo::Args),
+    /// Sessions: create one and show it.
+    Session(api::SessionArgs),
+    /// Users: sign up, show, search, update, delete.
+    Users(api::UsersArgs),
+    /// Dialogs: list, create, rename, add and remove occupants, delete.
+    Dialogs(api::DialogsArgs),
+    /// Messages over REST: history, send, mark read, delete, unread counts.
+    Messages(api::MessagesArgs),
+    /// Chat: send a message, or listen to incoming events.
+    Chat(api::ChatArgs),
 }
 
 fn init_tracing() {
@@ -39,6 +54,12 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(async move {
         match cli.command {
             Command::Serve(args) => serve::run(args).await,
+            Command::Demo(args) => demo::run(args).await,
+            Command::Session(args) => api::session(args).await,
+            Command::Users(args) => api::users(args).await,
+            Command::Dialogs(args) => api::dialogs(args).await,
+            Command::Messages(args) => api::messages(args).await,
+            Command::Chat(args) => api::chat(args).await,
         }
     })
 }

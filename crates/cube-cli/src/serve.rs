@@ -14,10 +14,10 @@ pub struct Args {
     /// REST listener address (port 0 picks a free port).
     #[arg(long, env = "CUBE_HTTP", default_value = "127.0.0.1:8080", value_parser = parse_addr)]
     http: SocketAddr,
-    /// XMPP over WebSocket listener (chat arrives with the chat issue).
+    /// XMPP over WebSocket listener (RFC 7395, subprotocol `xmpp`).
     #[arg(long, env = "CUBE_WS", default_value = "127.0.0.1:5291", value_parser = parse_addr)]
     ws: SocketAddr,
-    /// XMPP over TCP listener (chat arrives with the chat issue).
+    /// XMPP over TCP listener (RFC 6120 c2s; direct TLS with --tls-cert/--tls-key).
     #[arg(long, env = "CUBE_TCP", default_value = "127.0.0.1:5222", value_parser = parse_addr)]
     tcp: SocketAddr,
     /// SQLite database file, or `:memory:` for a throw-away server.
@@ -32,6 +32,12 @@ pub struct Args {
     /// Per-application settings, a TOML file with one `[app.ID]` table per application.
     #[arg(long, env = "CUBE_APP_CONFIG")]
     app_config: Option<PathBuf>,
+    /// TLS certificate chain (PEM) for direct TLS on the chat TCP listener.
+    #[arg(long, env = "CUBE_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM) for the chat TCP listener.
+    #[arg(long, env = "CUBE_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Session token lifetime in seconds (sliding).
     #[arg(long, env = "CUBE_TOKEN_LIFETIME", default_value_t = 7200)]
     token_lifetime: u64,
@@ -59,6 +65,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         domain: args.domain,
         apps: args.apps,
         token_lifetime: Duration::from_secs(args.token_lifetime.max(1)),
+        tls: match (args.tls_cert, args.tls_key) {
+            (Some(cert), Some(key)) => Some(cube_server::chat::TlsFiles { cert, key }),
+            _ => None,
+        },
         ..ServerConfig::default()
     };
     if let Some(path) = &args.app_config {
@@ -74,7 +84,6 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         )?;
     }
     writeln!(out, "rest {}", server.rest_url())?;
-    // Until the chat listeners exist, the configured addresses are announced as given.
     writeln!(out, "ws ws://{}", server.ws_addr().unwrap_or(args.ws))?;
     writeln!(out, "tcp {}", server.tcp_addr().unwrap_or(args.tcp))?;
     writeln!(out, "ready")?;
