@@ -69,7 +69,7 @@ pub fn accepts_stream_to(to: Option<&str>, domain: &str) -> bool {
 /// The authenticated user: `(app_id, user_id)` from the SASL authcid `{user_id}-{app_id}`.
 fn parse_authcid(authcid: &str) -> Option<(i64, i64)> {
     let (user, app) = parse_user_node(authcid)?;
-    Some((i64::try_from(app).ok()?, i64::try_from(user).ok()?))
+    Some((i64::try_from(app.get()).ok()?, i64::try_from(user.get()).ok()?))
 }
 
 struct Bound {
@@ -288,7 +288,8 @@ impl Conn {
                         .flatten(),
                     None => None,
                 };
-                self.machine.provide_scram_credentials(creds, AuthGrant::new());
+                self.machine
+                    .provide_scram_credentials(creds, AuthGrant::new());
             }
             ServerEvent::Authenticated { jid, .. } => {
                 self.user = jid.node().and_then(parse_authcid);

@@ -248,9 +248,15 @@ mod tests {
         let hub = Hub::new(2, 3, 1);
         let (a1, mut ra1) = hub.register(1, 5, jid(5, "a")).unwrap();
         let (_a2, mut ra2) = hub.register(1, 5, jid(5, "b")).unwrap();
-        assert_eq!(hub.register(1, 5, jid(5, "c")).unwrap_err(), LimitError::PerUser);
+        assert_eq!(
+            hub.register(1, 5, jid(5, "c")).unwrap_err(),
+            LimitError::PerUser
+        );
         let (b, _rb) = hub.register(1, 6, jid(6, "a")).unwrap();
-        assert_eq!(hub.register(1, 7, jid(7, "a")).unwrap_err(), LimitError::Total);
+        assert_eq!(
+            hub.register(1, 7, jid(7, "a")).unwrap_err(),
+            LimitError::Total
+        );
         let el = Stanza::Message(cube_xmpp::Message::default());
         assert_eq!(hub.deliver(1, 5, &el, Some(a1.id)), 1);
         assert!(ra2.try_recv().is_ok());

@@ -303,7 +303,12 @@ async fn ws_upgrade(State(core): State<Arc<ChatCore>>, ws: WebSocketUpgrade) -> 
         .max_message_size(max)
         .max_frame_size(max)
         .on_upgrade(move |socket| async move {
-            conn::run(core, Transport::Ws(Box::new(socket)), cube_xmpp::Framing::WebSocket).await;
+            conn::run(
+                core,
+                Transport::Ws(Box::new(socket)),
+                cube_xmpp::Framing::WebSocket,
+            )
+            .await;
         })
 }
 

@@ -11,10 +11,9 @@ use std::sync::{Arc, Mutex};
 use cube_model::dialog::DialogType;
 use cube_model::roles::Action;
 use cube_xmpp::stanza::{
-    Carbon, ChatMarker, Delay, DefinedCondition, DiscoItem, DiscoItems, ErrorType, ExtraParams,
+    Carbon, ChatMarker, DefinedCondition, Delay, DiscoItem, DiscoItems, ErrorType, ExtraParams,
     Forwarded, Iq, IqPayload, IqType, LastActivity, ListRef, Message, MessageType, MucItem,
-    MucUser, Param, Presence, PresenceType, PrivacyAction, PrivacyList, PrivacyQuery,
-    StanzaError,
+    MucUser, Param, Presence, PresenceType, PrivacyAction, PrivacyList, PrivacyQuery, StanzaError,
 };
 use cube_xmpp::{Element, Jid, Stanza};
 use serde_json::{Map, Value};
@@ -47,7 +46,12 @@ const REST_FIELDS: &[&str] = &[
 ];
 
 /// extraParams keys the server reads itself rather than storing as custom fields.
-const CONTROL_PARAMS: &[&str] = &["save_to_history", "dialog_id", "date_sent", "moduleIdentifier"];
+const CONTROL_PARAMS: &[&str] = &[
+    "save_to_history",
+    "dialog_id",
+    "date_sent",
+    "moduleIdentifier",
+];
 
 /// The routing and storage logic shared by every connection.
 #[derive(Debug)]
@@ -201,7 +205,10 @@ fn stanza_from_rest(json: &Value, kind: MessageType, from: Jid, to: Jid) -> Mess
             params = params.with_attachment(att);
         }
     }
-    let mut m = Message::new(kind).with_from(from).with_to(to).with_extra_params(params);
+    let mut m = Message::new(kind)
+        .with_from(from)
+        .with_to(to)
+        .with_extra_params(params);
     if let Some(id) = json.get("_id").and_then(Value::as_str) {
         m = m.with_id(id);
     }
@@ -209,6 +216,18 @@ fn stanza_from_rest(json: &Value, kind: MessageType, from: Jid, to: Jid) -> Mess
         m = m.with_body(text);
     }
     m
+}
+
+/// `(user_id, app_id)` of a user JID, as storage numbers them.
+fn user_of(jid: &Jid) -> Option<(i64, i64)> {
+    let (user, app) = jid.user_and_app()?;
+    Some((i64::try_from(user.get()).ok()?, i64::try_from(app.get()).ok()?))
+}
+
+/// `(app_id, dialog_id)` of a room JID.
+fn room_of(jid: &Jid) -> Option<(i64, &str)> {
+    let (app, dialog) = jid.room_parts()?;
+    Some((i64::try_from(app.get()).ok()?, dialog))
 }
 
 /// Whether `list` keeps messages from `values` (the sender's addresses) out.
@@ -291,13 +310,13 @@ impl Router {
             return Vec::new();
         }
         if to.domain().eq_ignore_ascii_case(&self.muc) {
-            let Some((app, dialog)) = to.room_parts() else {
+            let Some((app, dialog)) = room_of(&to) else {
                 return vec![error_stanza_for_message(
                     &m,
                     cancel(DefinedCondition::ItemNotFound, "No such room"),
                 )];
             };
-            if i64::try_from(app).ok() != Some(s.app_id) {
+            if app != s.app_id {
                 return vec![error_stanza_for_message(
                     &m,
                     cancel(DefinedCondition::ItemNotFound, "No such room"),
@@ -306,12 +325,12 @@ impl Router {
             let dialog = dialog.to_owned();
             return self.group_message(s, m, &dialog).await;
         }
-        match to.user_and_app() {
+        match user_of(&to) {
             Some((user, app))
-                if i64::try_from(app).ok() == Some(s.app_id)
+                if app == s.app_id
                     && to.domain().eq_ignore_ascii_case(&self.domain) =>
             {
-                self.direct_message(s, m, user as i64).await
+                self.direct_message(s, m, user).await
             }
             _ if to.node().is_none() => Vec::new(),
             _ => vec![error_stanza_for_message(
@@ -490,7 +509,12 @@ impl Router {
             .await;
     }
 
-    async fn direct_message(&self, s: &Arc<Session>, mut m: Message, recipient: i64) -> Vec<Stanza> {
+    async fn direct_message(
+        &self,
+        s: &Arc<Session>,
+        mut m: Message,
+        recipient: i64,
+    ) -> Vec<Stanza> {
         let app = s.app_id;
         let exists = self
             .service
@@ -517,7 +541,10 @@ impl Router {
             if denies(&own, &[&bare], true) {
                 return vec![error_stanza_for_message(
                     &m,
-                    cancel(DefinedCondition::NotAcceptable, "You have blocked this user"),
+                    cancel(
+                        DefinedCondition::NotAcceptable,
+                        "You have blocked this user",
+                    ),
                 )];
             }
         }
@@ -549,7 +576,12 @@ impl Router {
         Vec::new()
     }
 
-    async fn group_message(&self, s: &Arc<Session>, mut m: Message, dialog_id: &str) -> Vec<Stanza> {
+    async fn group_message(
+        &self,
+        s: &Arc<Session>,
+        mut m: Message,
+        dialog_id: &str,
+    ) -> Vec<Stanza> {
         let (app, user) = (s.app_id, s.user_id);
         let content = m.has_content() || m.replace.is_some() || m.remove.is_some();
         let action = if content {
@@ -602,7 +634,8 @@ impl Router {
             }
             _ => dialog.members.clone(),
         };
-        let queue_offline = keep && matches!(dialog.kind(), DialogType::Group | DialogType::Private);
+        let queue_offline =
+            keep && matches!(dialog.kind(), DialogType::Group | DialogType::Private);
         for r in recipients {
             if let Some(sender) = sender {
                 if r != sender && self.blocks(app, r, sender, true).await {
@@ -687,14 +720,21 @@ impl Router {
                 reply(&iq, None)
             }
             (IqType::Set, Some(IqPayload::StatusSubscribe(_))) => reply(&iq, None),
-            (IqType::Get, Some(IqPayload::LastActivity(_))) => match self.last_activity(s, &iq).await {
-                Ok(seconds) => reply(&iq, Some(IqPayload::LastActivity(LastActivity::seconds(seconds)))),
-                Err(e) => fail(&iq, e),
-            },
-            (kind, Some(IqPayload::Privacy(q))) => match self.privacy(s, kind == IqType::Set, q).await {
-                Ok(answer) => reply(&iq, answer.map(IqPayload::Privacy)),
-                Err(e) => fail(&iq, e),
-            },
+            (IqType::Get, Some(IqPayload::LastActivity(_))) => {
+                match self.last_activity(s, &iq).await {
+                    Ok(seconds) => reply(
+                        &iq,
+                        Some(IqPayload::LastActivity(LastActivity::seconds(seconds))),
+                    ),
+                    Err(e) => fail(&iq, e),
+                }
+            }
+            (kind, Some(IqPayload::Privacy(q))) => {
+                match self.privacy(s, kind == IqType::Set, q).await {
+                    Ok(answer) => reply(&iq, answer.map(IqPayload::Privacy)),
+                    Err(e) => fail(&iq, e),
+                }
+            }
             (IqType::Get, Some(IqPayload::DiscoItems(_))) => match self.room_items(s, &iq).await {
                 Ok(items) => reply(&iq, Some(IqPayload::DiscoItems(items))),
                 Err(e) => fail(&iq, e),
@@ -716,8 +756,7 @@ impl Router {
             return Ok(0);
         };
         let not_found = || cancel(DefinedCondition::ItemNotFound, "No such user");
-        let (user, app) = to.user_and_app().ok_or_else(not_found)?;
-        let (user, app) = (user as i64, app as i64);
+        let (user, app) = user_of(to).ok_or_else(not_found)?;
         if app != s.app_id {
             return Err(not_found());
         }
@@ -750,7 +789,9 @@ impl Router {
         q: PrivacyQuery,
     ) -> Result<Option<PrivacyQuery>, StanzaError> {
         let (app, user) = (s.app_id, s.user_id);
-        let bad = |t: &str| StanzaError::new(ErrorType::Modify, DefinedCondition::BadRequest).with_text(t);
+        let bad = |t: &str| {
+            StanzaError::new(ErrorType::Modify, DefinedCondition::BadRequest).with_text(t)
+        };
         if !set {
             if let Some(list) = q.lists.first() {
                 let name = list.name.clone();
@@ -760,7 +801,10 @@ impl Router {
                     .await
                     .map_err(|e| stanza_error(&e))?;
                 let Some(list) = found else {
-                    return Err(cancel(DefinedCondition::ItemNotFound, "No such privacy list"));
+                    return Err(cancel(
+                        DefinedCondition::ItemNotFound,
+                        "No such privacy list",
+                    ));
                 };
                 let mut answer = PrivacyQuery::default();
                 answer.lists.push(list);
@@ -768,7 +812,12 @@ impl Router {
             }
             let (names, default) = self
                 .service
-                .read(move |c| Ok((store::privacy_names(c, app, user)?, store::privacy_default(c, app, user)?)))
+                .read(move |c| {
+                    Ok((
+                        store::privacy_names(c, app, user)?,
+                        store::privacy_default(c, app, user)?,
+                    ))
+                })
                 .await
                 .map_err(|e| stanza_error(&e))?;
             let mut answer = PrivacyQuery::default();
@@ -779,7 +828,8 @@ impl Router {
             answer.lists = names.into_iter().map(PrivacyList::named).collect();
             return Ok(Some(answer));
         }
-        let parts = usize::from(q.active.is_some()) + usize::from(q.default.is_some()) + q.lists.len();
+        let parts =
+            usize::from(q.active.is_some()) + usize::from(q.default.is_some()) + q.lists.len();
         if parts != 1 {
             return Err(bad("Exactly one of active, default or list"));
         }
@@ -812,7 +862,10 @@ impl Router {
                 .map_err(|e| stanza_error(&e))?
                 .is_some();
             if !exists {
-                return Err(cancel(DefinedCondition::ItemNotFound, "No such privacy list"));
+                return Err(cancel(
+                    DefinedCondition::ItemNotFound,
+                    "No such privacy list",
+                ));
             }
         }
         self.forget_privacy(app, user);
@@ -822,8 +875,8 @@ impl Router {
     async fn room_items(&self, s: &Session, iq: &Iq) -> Result<DiscoItems, StanzaError> {
         let not_found = || cancel(DefinedCondition::ItemNotFound, "No such room");
         let to = iq.to.clone().ok_or_else(not_found)?;
-        let (app, dialog) = to.room_parts().ok_or_else(not_found)?;
-        if app as i64 != s.app_id {
+        let (app, dialog) = room_of(&to).ok_or_else(not_found)?;
+        if app != s.app_id {
             return Err(not_found());
         }
         let (app, user, dialog) = (s.app_id, s.user_id, dialog.to_owned());
@@ -839,7 +892,9 @@ impl Router {
         let mut items = DiscoItems::default();
         for m in &d.members {
             if self.hub.is_online(app, *m) {
-                items.items.push(DiscoItem::new(format!("{}/{m}", to.to_bare()), None));
+                items
+                    .items
+                    .push(DiscoItem::new(format!("{}/{m}", to.to_bare()), None));
             }
         }
         Ok(items)
@@ -851,12 +906,12 @@ impl Router {
         let Some(to) = p.to.clone() else {
             return Vec::new();
         };
-        if !to.domain().eq_ignore_ascii_case(&self.muc) || to.room_parts().is_none() {
+        if !to.domain().eq_ignore_ascii_case(&self.muc) || room_of(&to).is_none() {
             return Vec::new();
         }
         // MUC join or leave: no join is needed to chat, but answer as a room would.
         let (app, user) = (s.app_id, s.user_id);
-        let dialog = to.dialog_id().unwrap_or_default().to_owned();
+        let dialog = room_of(&to).map(|(_, d)| d.to_owned()).unwrap_or_default();
         let allowed = self
             .service
             .read(move |c| {
@@ -877,7 +932,14 @@ impl Router {
         answer.kind = p.kind.clone().filter(|k| *k == PresenceType::Unavailable);
         let mut item = MucItem::default();
         item.affiliation = Some("member".into());
-        item.role = Some(if answer.kind.is_some() { "none" } else { "participant" }.into());
+        item.role = Some(
+            if answer.kind.is_some() {
+                "none"
+            } else {
+                "participant"
+            }
+            .into(),
+        );
         let mut x = MucUser::default();
         x.items.push(item);
         x.status_codes.push(110);
@@ -896,7 +958,10 @@ impl Router {
                 dialog_type,
                 recipients,
             } => {
-                let sender = message.get("sender_id").and_then(Value::as_i64).unwrap_or(0);
+                let sender = message
+                    .get("sender_id")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0);
                 let dialog_id = message
                     .get("chat_dialog_id")
                     .and_then(Value::as_str)
@@ -910,7 +975,8 @@ impl Router {
                         let Some(to) = self.user_jid(app_id, r) else {
                             continue;
                         };
-                        let m = stanza_from_rest(&message, MessageType::Chat, sender_jid.clone(), to);
+                        let m =
+                            stanza_from_rest(&message, MessageType::Chat, sender_jid.clone(), to);
                         let el = Stanza::Message(m);
                         if self.hub.deliver(app_id, r, &el, None) == 0 {
                             self.keep_offline(app_id, r, &el).await;
@@ -919,7 +985,8 @@ impl Router {
                     return;
                 }
                 let (app, id) = (app_id, dialog_id.clone());
-                let Ok(dialog) = self.service.read(move |c| dialogs::load(c, app, &id)).await else {
+                let Ok(dialog) = self.service.read(move |c| dialogs::load(c, app, &id)).await
+                else {
                     return;
                 };
                 let Some(from) = self
@@ -946,7 +1013,10 @@ impl Router {
                     return;
                 };
                 let mut extra = ExtraParams::new().with("moduleIdentifier", "SystemNotifications");
-                let body = params.get("message").and_then(Value::as_str).map(str::to_owned);
+                let body = params
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
                 let rest: Map<String, Value> = params
                     .into_iter()
                     .filter(|(k, _)| k != "message" && k != "recipient_id")
@@ -971,7 +1041,8 @@ impl Router {
                 ids,
             } => {
                 let (app, id) = (app_id, dialog_id.clone());
-                let Ok(dialog) = self.service.read(move |c| dialogs::load(c, app, &id)).await else {
+                let Ok(dialog) = self.service.read(move |c| dialogs::load(c, app, &id)).await
+                else {
                     return;
                 };
                 let Some(server) = self.server_jid() else {
@@ -1005,7 +1076,10 @@ mod tests {
     fn privacy_items_decide_in_order() {
         let list = PrivacyList::for_users(
             "l",
-            &[(6, PrivacyAction::Deny, false), (7, PrivacyAction::Deny, true)],
+            &[
+                (6, PrivacyAction::Deny, false),
+                (7, PrivacyAction::Deny, true),
+            ],
             1,
             "localhost",
             "muc.localhost",
@@ -1024,7 +1098,9 @@ mod tests {
             .with("dialog_id", "d")
             .with("date_sent", "1704164645")
             .with("customParam", "v");
-        let m = Message::new(MessageType::Chat).with_body("hi").with_extra_params(p);
+        let m = Message::new(MessageType::Chat)
+            .with_body("hi")
+            .with_extra_params(p);
         let input = new_message(&m);
         assert_eq!(input.date_sent, Some(1_704_164_645));
         assert_eq!(input.custom.get("customParam"), Some(&Value::from("v")));

@@ -71,7 +71,12 @@ pub fn set_scram(conn: &Connection, user_id: i64, creds: &ScramCredentials) -> R
 
 /// The stored SCRAM-SHA-1 credentials of a user, if any.
 pub fn scram(conn: &Connection, app_id: i64, user_id: i64) -> Result<Option<ScramCredentials>> {
-    let row: Option<(Option<Vec<u8>>, Option<u32>, Option<Vec<u8>>, Option<Vec<u8>>)> = conn
+    let row: Option<(
+        Option<Vec<u8>>,
+        Option<u32>,
+        Option<Vec<u8>>,
+        Option<Vec<u8>>,
+    )> = conn
         .prepare_cached(
             "SELECT scram_salt, scram_iterations, scram_stored_key, scram_server_key \
              FROM users WHERE id = ?1 AND app_id = ?2",
@@ -140,7 +145,12 @@ pub fn put_privacy_list(
 }
 
 /// One privacy list of a user.
-pub fn privacy_list(conn: &Connection, app_id: i64, user_id: i64, name: &str) -> Result<Option<PrivacyList>> {
+pub fn privacy_list(
+    conn: &Connection,
+    app_id: i64,
+    user_id: i64,
+    name: &str,
+) -> Result<Option<PrivacyList>> {
     let items: Option<String> = conn
         .prepare_cached(
             "SELECT items FROM chat_privacy_lists WHERE app_id = ?1 AND user_id = ?2 AND name = ?3",
@@ -178,7 +188,12 @@ pub fn privacy_default(conn: &Connection, app_id: i64, user_id: i64) -> Result<O
 }
 
 /// Sets (or, with none, clears) a user's default privacy list.
-pub fn set_privacy_default(conn: &Connection, app_id: i64, user_id: i64, name: Option<&str>) -> Result<()> {
+pub fn set_privacy_default(
+    conn: &Connection,
+    app_id: i64,
+    user_id: i64,
+    name: Option<&str>,
+) -> Result<()> {
     match name {
         Some(n) => conn.execute(
             "INSERT INTO chat_privacy_default (app_id, user_id, name) VALUES (?1, ?2, ?3) \
@@ -194,7 +209,14 @@ pub fn set_privacy_default(conn: &Connection, app_id: i64, user_id: i64, name: O
 }
 
 /// Appends a stanza to a user's offline queue, dropping the oldest beyond `max` entries.
-pub fn push_offline(conn: &Connection, app_id: i64, user_id: i64, stanza: &str, stamp: i64, max: usize) -> Result<()> {
+pub fn push_offline(
+    conn: &Connection,
+    app_id: i64,
+    user_id: i64,
+    stanza: &str,
+    stamp: i64,
+    max: usize,
+) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO chat_offline (app_id, user_id, stanza, stamp) VALUES (?1, ?2, ?3, ?4)",
     )?

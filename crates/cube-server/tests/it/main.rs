@@ -1,6 +1,9 @@
 //! Integration tests: real HTTP against the server on 127.0.0.1 with ephemeral ports.
 
 mod bad_input;
+mod chat_basic;
+mod chat_client;
+mod chat_rules;
 mod dialogs;
 mod messages;
 mod openapi;

@@ -1,0 +1,475 @@
+//! Chat over both listeners: login, 1:1 and group delivery, carbons, history, offline queue,
+//! markers, typing, edits, deletions, last activity.
+
+use cube_xmpp::stanza::{
+    ChatMarker, ChatState, ExtraParams, Iq, IqPayload, LastActivity, Message, MessageType, Remove,
+    Replace,
+};
+use cube_xmpp::{CloseReason, Stanza};
+use serde_json::{Value, json};
+
+use super::chat_client::{BOTH, Client, Via, chat, group, oid, user_jid};
+use super::support::TestServer;
+
+fn password(login: &str) -> String {
+    format!("{login}-pass1")
+}
+
+async fn user(t: &TestServer, login: &str) -> (String, i64) {
+    t.user(login).await
+}
+
+#[tokio::test]
+async fn login_with_password_or_token_and_refuse_wrong_credentials() {
+    let t = TestServer::start().await;
+    let (token, alice) = user(&t, "alice").await;
+    for via in BOTH {
+        let c = Client::connect(&t, via, alice, &password("alice")).await;
+        let jid = c.jid.clone().expect("bound");
+        assert_eq!(jid.to_bare(), user_jid(alice));
+        assert!(
+            jid.resource().is_some_and(|r| r.len() >= 16),
+            "long resource: {jid}"
+        );
+        c.close().await;
+
+        // PLAIN with a session token (provider and identity-provider users).
+        let cfg = Client::config(alice, &token, via).with_mechanisms(false, true);
+        let c = Client::try_connect(&t, via, cfg)
+            .await
+            .expect("token login");
+        c.close().await;
+
+        // SCRAM-SHA-1 with the password (credentials derived at sign-up).
+        let cfg = Client::config(alice, &password("alice"), via).with_mechanisms(true, false);
+        let c = Client::try_connect(&t, via, cfg)
+            .await
+            .expect("scram login");
+        c.close().await;
+
+        for (scram, plain) in [(false, true), (true, false)] {
+            let cfg = Client::config(alice, "wrong-password", via).with_mechanisms(scram, plain);
+            let refused = Client::try_connect(&t, via, cfg).await.err();
+            assert!(
+                matches!(refused, Some(CloseReason::AuthFailed { .. })),
+                "{via:?} scram={scram}: {refused:?}"
+            );
+        }
+        let cfg = Client::config(999_999, "whatever", via).with_mechanisms(false, true);
+        assert!(Client::try_connect(&t, via, cfg).await.is_err());
+    }
+}
+
+#[tokio::test]
+async fn one_to_one_reaches_every_resource_with_carbons_to_the_sender() {
+    let t = TestServer::start().await;
+    let (_, alice) = user(&t, "alice").await;
+    let (_, bob) = user(&t, "bob").await;
+    let mut a1 = Client::connect(&t, Via::Ws, alice, &password("alice")).await;
+    let mut a2 = Client::connect(&t, Via::Tcp, alice, &password("alice")).await;
+    let mut b1 = Client::connect(&t, Via::Tcp, bob, &password("bob")).await;
+    let mut b2 = Client::connect(&t, Via::Ws, bob, &password("bob")).await;
+
+    let id = oid(1);
+    let params = ExtraParams::new()
+        .with("customParam", "v")
+        .with("nested_a", "1");
+    let m = Message::chat(user_jid(bob), "hello <bob> & co")
+        .with_id(id.clone())
+        .with_extra_params(params);
+    a1.send_now(m).await;
+    for b in [&mut b1, &mut b2] {
+        let got = b.expect_body().await;
+        assert_eq!(got.id.as_deref(), Some(id.as_str()));
+        assert_eq!(got.body.as_deref(), Some("hello <bob> & co"));
+        assert_eq!(
+            got.from.as_ref(),
+            a1.jid.as_ref(),
+            "from is the sender's full JID"
+        );
+        assert_eq!(got.message_type(), MessageType::Chat);
+        assert_eq!(
+            got.extra_params.as_ref().and_then(|p| p.get("customParam")),
+            Some("v")
+        );
+    }
+    // The sender's other resource gets a `sent` carbon, never a `received` one.
+    let carbon = a2
+        .expect(|s| match s {
+            Stanza::Message(m) if m.carbon.is_some() => Some(m.clone()),
+            _ => None,
+        })
+        .await;
+    match carbon.carbon {
+        Some(cube_xmpp::stanza::Carbon::Sent(f)) => {
+            assert_eq!(f.message.id.as_deref(), Some(id.as_str()));
+        }
+        other => panic!("expected a sent carbon, got {other:?}"),
+    }
+    let rest = a1.drain().await;
+    assert!(
+        rest.iter()
+            .all(|s| !matches!(s, Stanza::Message(m) if m.body.is_some())),
+        "no echo: {rest:?}"
+    );
+    for c in [a1, a2, b1, b2] {
+        c.close().await;
+    }
+}
+
+#[tokio::test]
+async fn save_to_history_stores_before_routing_and_creates_the_private_dialog() {
+    let t = TestServer::start().await;
+    let (_, alice) = user(&t, "alice").await;
+    let (bob_token, bob) = user(&t, "bob").await;
+    for (n, via) in BOTH.into_iter().enumerate() {
+        let mut a = Client::connect(&t, via, alice, &password("alice")).await;
+        let mut b = Client::connect(&t, via, bob, &password("bob")).await;
+        let id = oid(10 + n as u32);
+        a.send_now(chat(bob, "stored", &id, None, true)).await;
+        let got = b.expect_body().await;
+        let dialog = got
+            .dialog_id()
+            .expect("the server adds dialog_id to stored messages")
+            .to_owned();
+        assert!(
+            got.extra_params
+                .as_ref()
+                .and_then(ExtraParams::date_sent)
+                .is_some()
+        );
+        let history = t
+            .get(
+                &format!("/chat/Message.json?chat_dialog_id={dialog}"),
+                &bob_token,
+            )
+            .await
+            .expect(200);
+        let items = history.body["items"].as_array().expect("items").clone();
+        let stored = items
+            .iter()
+            .find(|m| m["_id"] == json!(id))
+            .unwrap_or_else(|| panic!("{id} in history: {}", history.body));
+        assert_eq!(stored["message"], json!("stored"));
+        assert_eq!(stored["sender_id"], json!(alice));
+        assert_eq!(stored["recipient_id"], json!(bob));
+        let dialogs = t.get("/chat/Dialog.json", &bob_token).await.expect(200);
+        let d = dialogs.body["items"]
+            .as_array()
+            .expect("dialogs")
+            .iter()
+            .find(|d| d["_id"] == json!(dialog))
+            .cloned()
+            .expect("private dialog listed");
+        assert_eq!(d["type"], json!(3));
+        assert_eq!(d["last_message"], json!("stored"));
+        // Not stored without save_to_history.
+        let unsaved = oid(20 + n as u32);
+        a.send_now(chat(bob, "ephemeral", &unsaved, Some(&dialog), false))
+            .await;
+        b.expect_body().await;
+        let history = t
+            .get(
+                &format!("/chat/Message.json?chat_dialog_id={dialog}"),
+                &bob_token,
+            )
+            .await
+            .expect(200);
+        assert!(!history.body.to_string().contains(&unsaved));
+        a.close().await;
+        b.close().await;
+    }
+}
+
+#[tokio::test]
+async fn group_messages_reach_every_connected_occupant_from_the_room() {
+    let t = TestServer::start().await;
+    let (alice_token, alice) = user(&t, "alice").await;
+    let (bob_token, bob) = user(&t, "bob").await;
+    let (_, carol) = user(&t, "carol").await;
+    let (_, dave) = user(&t, "dave").await;
+    let dialog = t
+        .dialog(
+            &alice_token,
+            json!({"type": 2, "name": "g", "occupants_ids": [bob, carol]}),
+        )
+        .await;
+    let mut a = Client::connect(&t, Via::Ws, alice, &password("alice")).await;
+    let mut b1 = Client::connect(&t, Via::Tcp, bob, &password("bob")).await;
+    let mut b2 = Client::connect(&t, Via::Ws, bob, &password("bob")).await;
+    let mut c = Client::connect(&t, Via::Tcp, carol, &password("carol")).await;
+    let mut d = Client::connect(&t, Via::Ws, dave, &password("dave")).await;
+
+    let id = oid(30);
+    a.send_now(group(&dialog, "hello group", &id, true)).await;
+    for x in [&mut a, &mut b1, &mut b2, &mut c] {
+        let got = x.expect_body().await;
+        assert_eq!(got.id.as_deref(), Some(id.as_str()));
+        assert_eq!(got.message_type(), MessageType::Groupchat);
+        let from = got.from.expect("from");
+        assert_eq!(from.dialog_id().map(|d| d.to_string()), Some(dialog.clone()));
+        assert_eq!(from.occupant_user_id().map(|u| u.get()), Some(alice as u64));
+    }
+    // An outsider gets nothing.
+    let outsider = d.drain().await;
+    assert!(
+        outsider.iter().all(|s| !matches!(s, Stanza::Message(_))),
+        "{outsider:?}"
+    );
+    let unread = t
+        .get("/chat/Message/unread.json", &bob_token)
+        .await
+        .expect(200);
+    assert_eq!(unread.body[&dialog], json!(1), "{}", unread.body);
+    let history = t
+        .get(
+            &format!("/chat/Message.json?chat_dialog_id={dialog}"),
+            &bob_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(history.body["items"][0]["_id"], json!(id));
+    // The outsider may not post either: refused with forbidden, nothing routed.
+    let refused = oid(31);
+    d.send_now(group(&dialog, "let me in", &refused, true))
+        .await;
+    let err = d
+        .expect(|s| super::chat_client::error_of(s, &refused))
+        .await;
+    assert_eq!(err.condition.as_str(), "forbidden");
+    assert!(err.text.is_some_and(|t| !t.is_empty()));
+    let nothing = c.drain().await;
+    assert!(
+        nothing
+            .iter()
+            .all(|s| !matches!(s, Stanza::Message(m) if m.body.is_some()))
+    );
+    for x in [a, b1, b2, c, d] {
+        x.close().await;
+    }
+}
+
+#[tokio::test]
+async fn offline_messages_arrive_with_a_delay_on_next_login() {
+    let t = TestServer::start().await;
+    let (alice_token, alice) = user(&t, "alice").await;
+    let (_, bob) = user(&t, "bob").await;
+    let dialog = t
+        .dialog(
+            &alice_token,
+            json!({"type": 2, "name": "g", "occupants_ids": [bob]}),
+        )
+        .await;
+    for via in BOTH {
+        let mut a = Client::connect(&t, via, alice, &password("alice")).await;
+        a.send_now(chat(bob, "while you were away", &oid(40), None, false))
+            .await;
+        a.send_now(group(&dialog, "group while away", &oid(41), true))
+            .await;
+        a.sync().await;
+        let mut b = Client::connect(&t, via, bob, &password("bob")).await;
+        let first = b.expect_body().await;
+        let second = b.expect_body().await;
+        assert_eq!(first.body.as_deref(), Some("while you were away"));
+        assert_eq!(second.body.as_deref(), Some("group while away"));
+        assert!(first.delay.is_some() && second.delay.is_some());
+        b.close().await;
+        // Delivered once: a new login finds the queue empty.
+        let mut b = Client::connect(&t, via, bob, &password("bob")).await;
+        let again = b.drain().await;
+        assert!(
+            again.iter().all(|s| !matches!(s, Stanza::Message(_))),
+            "{again:?}"
+        );
+        b.close().await;
+        a.close().await;
+    }
+}
+
+#[tokio::test]
+async fn markers_typing_edit_and_delete_are_routed_and_stored() {
+    let t = TestServer::start().await;
+    let (alice_token, alice) = user(&t, "alice").await;
+    let (bob_token, bob) = user(&t, "bob").await;
+    let mut a = Client::connect(&t, Via::Ws, alice, &password("alice")).await;
+    let mut b = Client::connect(&t, Via::Tcp, bob, &password("bob")).await;
+
+    let id = oid(50);
+    a.send_now(chat(bob, "mark me", &id, None, true)).await;
+    let got = b.expect_body().await;
+    let dialog = got.dialog_id().expect("dialog").to_owned();
+
+    // Typing.
+    b.send_now(
+        Message::new(MessageType::Chat)
+            .with_to(user_jid(alice))
+            .with_chat_state(ChatState::Composing),
+    )
+    .await;
+    let typing = a
+        .expect(|s| match s {
+            Stanza::Message(m) if m.chat_state.is_some() => Some(m.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(typing.chat_state, Some(ChatState::Composing));
+    assert_eq!(typing.from.as_ref(), b.jid.as_ref());
+
+    // Delivered, then read.
+    for marker in [
+        ChatMarker::Received { id: id.clone() },
+        ChatMarker::Displayed { id: id.clone() },
+    ] {
+        let m = Message::new(MessageType::Chat)
+            .with_to(user_jid(alice))
+            .with_id(oid(51))
+            .with_marker(marker.clone())
+            .with_extra_params(ExtraParams::new().with("dialog_id", dialog.clone()));
+        b.send_now(m).await;
+        let seen = a
+            .expect(|s| match s {
+                Stanza::Message(m) if m.marker.is_some() => m.marker.clone(),
+                _ => None,
+            })
+            .await;
+        assert_eq!(seen, marker);
+    }
+    let history = t
+        .get(
+            &format!("/chat/Message.json?chat_dialog_id={dialog}&mark_as_read=0"),
+            &alice_token,
+        )
+        .await
+        .expect(200);
+    let stored = &history.body["items"][0];
+    assert_eq!(stored["delivered_ids"], json!([bob]));
+    assert_eq!(stored["read_ids"], json!([bob]));
+
+    // Edit: routed and the stored text follows.
+    let edit = Message::new(MessageType::Chat)
+        .with_to(user_jid(bob))
+        .with_id(oid(52))
+        .with_body("edited")
+        .with_replace(Replace::new(id.clone()).with_last(true))
+        .with_extra_params(ExtraParams::new().with("dialog_id", dialog.clone()));
+    a.send_now(edit).await;
+    let got = b.expect_body().await;
+    assert_eq!(
+        got.replace.as_ref().map(|r| r.id.as_str()),
+        Some(id.as_str())
+    );
+    let history = t
+        .get(
+            &format!("/chat/Message.json?chat_dialog_id={dialog}"),
+            &bob_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(history.body["items"][0]["message"], json!("edited"));
+
+    // Bob may not edit or delete Alice's message.
+    let bad = oid(53);
+    b.send_now(
+        Message::new(MessageType::Chat)
+            .with_to(user_jid(alice))
+            .with_id(bad.clone())
+            .with_remove(Remove::new(id.clone())),
+    )
+    .await;
+    let err = b.expect(|s| super::chat_client::error_of(s, &bad)).await;
+    assert_eq!(err.condition.as_str(), "forbidden");
+
+    // Delete by the author: routed and gone from history.
+    a.send_now(
+        Message::new(MessageType::Chat)
+            .with_to(user_jid(bob))
+            .with_id(oid(54))
+            .with_remove(Remove::new(id.clone()))
+            .with_extra_params(ExtraParams::new().with("dialog_id", dialog.clone())),
+    )
+    .await;
+    let removed = b
+        .expect(|s| match s {
+            Stanza::Message(m) if m.remove.is_some() => m.remove.clone(),
+            _ => None,
+        })
+        .await;
+    assert_eq!(removed.id, id);
+    let history = t
+        .get(
+            &format!("/chat/Message.json?chat_dialog_id={dialog}"),
+            &bob_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(history.body["items"], Value::Array(Vec::new()));
+    a.close().await;
+    b.close().await;
+}
+
+#[tokio::test]
+async fn last_activity_is_zero_online_and_counts_after_disconnect() {
+    let t = TestServer::start().await;
+    let (_, alice) = user(&t, "alice").await;
+    let (_, bob) = user(&t, "bob").await;
+    let mut a = Client::connect(&t, Via::Tcp, alice, &password("alice")).await;
+    let b = Client::connect(&t, Via::Ws, bob, &password("bob")).await;
+    let ask = |id: &str| {
+        let mut iq = Iq::get(id, IqPayload::LastActivity(LastActivity::query()));
+        iq.to = Some(user_jid(bob));
+        iq
+    };
+    let seconds = |id: String| {
+        move |s: &Stanza| match s {
+            Stanza::Iq(iq) if iq.id == id => match &iq.payload {
+                Some(IqPayload::LastActivity(l)) => l.seconds,
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    a.send_now(ask("last-1")).await;
+    assert_eq!(a.expect(seconds("last-1".into())).await, 0);
+    b.close().await;
+    t.clock.advance_millis(42_000);
+    a.send_now(ask("last-2")).await;
+    assert_eq!(a.expect(seconds("last-2".into())).await, 42);
+    a.close().await;
+}
+
+#[tokio::test]
+async fn rest_messages_with_send_to_chat_are_delivered_over_chat() {
+    let t = TestServer::start().await;
+    let (alice_token, alice) = user(&t, "alice").await;
+    let (_, bob) = user(&t, "bob").await;
+    let dialog = t
+        .dialog(
+            &alice_token,
+            json!({"type": 2, "name": "g", "occupants_ids": [bob]}),
+        )
+        .await;
+    let mut b = Client::connect(&t, Via::Ws, bob, &password("bob")).await;
+    let sent = t
+        .post(
+            "/chat/Message.json",
+            &alice_token,
+            json!({"chat_dialog_id": dialog, "message": "from rest", "send_to_chat": 1, "customParam": "x"}),
+        )
+        .await
+        .expect(201);
+    let got = b.expect_body().await;
+    assert_eq!(got.body.as_deref(), Some("from rest"));
+    assert_eq!(
+        got.id.as_ref(),
+        sent.body["_id"].as_str().map(str::to_owned).as_ref()
+    );
+    assert_eq!(
+        got.from.and_then(|f| f.occupant_user_id()).map(|u| u.get()),
+        Some(alice as u64)
+    );
+    assert_eq!(
+        got.extra_params.as_ref().and_then(|p| p.get("customParam")),
+        Some("x")
+    );
+    b.close().await;
+}
