@@ -747,6 +747,9 @@ mod tests {
                 );
             }
         }
-        assert!(seen > 50, "only {seen} fields seen: is keys_of still reading requests?");
+        assert!(
+            seen > 50,
+            "only {seen} fields seen: is keys_of still reading requests?"
+        );
     }
 }
