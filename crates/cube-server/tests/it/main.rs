@@ -5,6 +5,7 @@ mod chat_basic;
 mod chat_client;
 mod chat_rules;
 mod dialogs;
+mod js_sdk;
 mod messages;
 mod openapi;
 mod providers;
