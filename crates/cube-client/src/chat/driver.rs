@@ -154,7 +154,11 @@ impl Driver {
         let c = &self.config;
         let transport = Transport::connect(&c.transport, c.connect_timeout, c.tls.as_ref()).await?;
         let mut xc = ClientConfig::new(c.jid.clone(), Password::new(password), transport.framing())
-            .with_mechanisms(c.allow_scram, c.allow_plain)
+            // A session token is no password a server can keep SCRAM secrets for: PLAIN only.
+            .with_mechanisms(
+                c.allow_scram && matches!(c.credentials, ChatCredentials::Password(_)),
+                c.allow_plain,
+            )
             .with_stream_management(c.stream_management, c.stream_management)
             .with_ping(
                 c.ping_interval

@@ -334,7 +334,8 @@ impl Chat {
         let (tx, rx) = mpsc::unbounded_channel();
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         let (state_tx, state_rx) = watch::channel(ConnectionState::Connecting);
-        driver::Driver::start(config, rx, events_tx, state_tx).await?;
+        // Boxed: the TLS and WebSocket handshakes make a large future.
+        Box::pin(driver::Driver::start(config, rx, events_tx, state_tx)).await?;
         Ok((
             Chat {
                 tx,
