@@ -87,6 +87,7 @@ struct Conn {
     pinged: Option<Instant>,
     ping_seq: u64,
     closed: Option<CloseReason>,
+    sm_id: Option<String>,
 }
 
 /// Runs one connection to its end.
@@ -104,6 +105,7 @@ pub async fn run(core: Arc<ChatCore>, mut transport: Transport, framing: Framing
         pinged: None,
         ping_seq: 0,
         closed: None,
+        sm_id: None,
         core,
     };
     let mut buf = Vec::with_capacity(16 * 1024);
@@ -149,6 +151,11 @@ pub async fn run(core: Arc<ChatCore>, mut transport: Transport, framing: Framing
                 }
             }
             Wake::Out(None) => {}
+            Wake::Kicked if c.bound.as_ref().is_some_and(|b| b.session.taken_over()) => {
+                // A resuming connection takes the session: drop this transport silently so
+                // the session is parked for it.
+                c.machine.connection_lost();
+            }
             Wake::Kicked => {
                 let overflowed = c.bound.as_ref().is_some_and(|b| b.session.overflowed());
                 let error = if overflowed {
@@ -314,11 +321,14 @@ impl Conn {
                 }
             }
             ServerEvent::ResumeRequested { previd, .. } => {
-                let parked = self.core.unpark(&previd);
+                let parked = self.core.unpark(&previd).await;
                 match parked {
                     Some(p) if Some((p.app_id, p.user_id)) == self.user => {
                         self.machine.resume_session(p.detached.clone());
                         if self.machine.jid().is_some() && self.bound.is_none() {
+                            p.session.resumed();
+                            self.core.note_resumable(&previd, p.session.clone());
+                            self.sm_id = Some(previd);
                             self.bound = Some(Bound {
                                 session: p.session,
                                 rx: p.rx,
@@ -333,6 +343,15 @@ impl Conn {
                         self.machine.reject_resume();
                     }
                     None => self.machine.reject_resume(),
+                }
+            }
+            ServerEvent::SmEnabled {
+                id,
+                resumable: true,
+            } => {
+                if let Some(b) = &self.bound {
+                    self.core.note_resumable(&id, b.session.clone());
+                    self.sm_id = Some(id);
                 }
             }
             ServerEvent::CarbonsChanged(on) => {
@@ -361,13 +380,18 @@ impl Conn {
         let Some(Bound { session, mut rx }) = self.bound.take() else {
             return;
         };
+        if let Some(id) = &self.sm_id {
+            self.core.forget_resumable(id);
+        }
         let detached = self.machine.detach();
         let dropped = matches!(
             self.closed,
             Some(CloseReason::ConnectionLost | CloseReason::Timeout) | None
         );
         match detached {
-            Some(d) if d.resumable && dropped && !session.overflowed() => {
+            Some(d)
+                if d.resumable && (dropped || session.taken_over()) && !session.overflowed() =>
+            {
                 let (app_id, user_id) = (session.app_id, session.user_id);
                 self.core.park(Parked {
                     detached: d,

@@ -41,6 +41,7 @@ pub struct Session {
     carbons: AtomicBool,
     inactive: AtomicBool,
     overflowed: AtomicBool,
+    taken_over: AtomicBool,
     kick: Notify,
 }
 
@@ -86,6 +87,23 @@ impl Session {
     /// Whether the outgoing queue overflowed (the reader is too slow).
     pub fn overflowed(&self) -> bool {
         self.overflowed.load(Ordering::Relaxed)
+    }
+
+    /// Tells the connection to let go of the session so that a resuming connection can take
+    /// it over (XEP-0198: the old connection may not have noticed it is dead yet).
+    pub fn take_over(&self) {
+        self.taken_over.store(true, Ordering::Relaxed);
+        self.kick.notify_one();
+    }
+
+    /// The session was resumed on a new connection: it is no longer being taken over.
+    pub fn resumed(&self) {
+        self.taken_over.store(false, Ordering::Relaxed);
+    }
+
+    /// Whether a resuming connection asked for this session.
+    pub fn taken_over(&self) -> bool {
+        self.taken_over.load(Ordering::Relaxed)
     }
 
     /// Tells the connection to close (resource conflict, overflow, shutdown).
@@ -151,6 +169,7 @@ impl Hub {
             carbons: AtomicBool::new(false),
             inactive: AtomicBool::new(false),
             overflowed: AtomicBool::new(false),
+            taken_over: AtomicBool::new(false),
             kick: Notify::new(),
         });
         let mut state = self.lock();

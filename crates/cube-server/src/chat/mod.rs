@@ -167,6 +167,9 @@ pub struct ChatCore {
     limits: ChatLimits,
     epoch: tokio::time::Instant,
     parked: Mutex<HashMap<String, Parked>>,
+    /// Resumable sessions whose connection is still up, by stream management id.
+    resumable: Mutex<HashMap<String, Arc<Session>>>,
+    park_notify: tokio::sync::Notify,
     tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
 }
 
@@ -183,6 +186,8 @@ impl ChatCore {
             limits,
             epoch: tokio::time::Instant::now(),
             parked: Mutex::new(HashMap::new()),
+            resumable: Mutex::new(HashMap::new()),
+            park_notify: tokio::sync::Notify::new(),
             tls: None,
         }
     }
@@ -218,6 +223,8 @@ impl ChatCore {
     pub(crate) fn park(self: &Arc<Self>, parked: Parked) {
         let id = parked.detached.id.clone();
         self.parked().insert(id.clone(), parked);
+        self.forget_resumable(&id);
+        self.park_notify.notify_waiters();
         let core = self.clone();
         let wait = self.limits.resume_timeout;
         tokio::spawn(async move {
@@ -235,9 +242,41 @@ impl ChatCore {
         self.parked().insert(id, parked);
     }
 
-    /// Takes a parked session to resume it.
-    pub(crate) fn unpark(&self, id: &str) -> Option<Parked> {
-        self.parked().remove(id)
+    fn resumable(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Session>>> {
+        self.resumable
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Notes a live session that may be resumed under this stream management id.
+    pub(crate) fn note_resumable(&self, id: &str, session: Arc<Session>) {
+        self.resumable().insert(id.to_owned(), session);
+    }
+
+    /// Forgets a stream management id (its session was parked or ended).
+    pub(crate) fn forget_resumable(&self, id: &str) {
+        self.resumable().remove(id);
+    }
+
+    /// Takes a parked session to resume it. When its old connection is still up (it has not
+    /// noticed the client is gone), that connection is told to let go and this waits, up to a
+    /// bound, until it has parked the session.
+    pub(crate) async fn unpark(&self, id: &str) -> Option<Parked> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let notified = self.park_notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(p) = self.parked().remove(id) {
+                return Some(p);
+            }
+            let live = self.resumable().get(id).cloned();
+            let session = live?;
+            session.take_over();
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return self.parked().remove(id);
+            }
+        }
     }
 
     /// Ends a parked session for good: unregisters it and keeps what it did not deliver.
@@ -252,14 +291,23 @@ impl ChatCore {
     /// A session is over: unregister it; if it was the user's last, record last activity and
     /// keep its undelivered stanzas for the next connection.
     pub(crate) async fn finish(&self, session: &Session, undelivered: Vec<Stanza>) {
+        let (app, user) = (session.app_id, session.user_id);
         let last = self.hub().unregister(session);
+        if !undelivered.is_empty() {
+            self.router.requeue(app, user, undelivered).await;
+            // A session of the user bound meanwhile (a reconnect that did not resume) gets
+            // them now rather than at its next login.
+            let live = self.hub().sessions(app, user);
+            if let Some(first) = live.first() {
+                for stanza in self.router.offline_for(first).await {
+                    for s in &live {
+                        s.send(stanza.clone());
+                    }
+                }
+            }
+        }
         if last {
-            self.router
-                .requeue(session.app_id, session.user_id, undelivered)
-                .await;
-            self.router
-                .went_offline(session.app_id, session.user_id)
-                .await;
+            self.router.went_offline(app, user).await;
         }
     }
 }

@@ -4,6 +4,7 @@ mod bad_input;
 mod chat_basic;
 mod chat_client;
 mod chat_rules;
+mod chat_sm;
 mod dialogs;
 mod js_sdk;
 mod messages;
