@@ -26,7 +26,7 @@ use crate::domain::apps;
 use crate::domain::dialogs::{self, Actor, DialogRecord, DialogUpdate, IdChanges, NewDialog};
 use crate::domain::error::Error;
 use crate::domain::messages::{self, MessageUpdate, NewMessage};
-use crate::domain::sessions::{self, SessionRecord};
+use crate::domain::sessions::SessionRecord;
 use crate::domain::time::expiration_header;
 use crate::domain::users::{self, UserFields, UserRecord};
 use crate::service::{Event, Service, SessionRequest};
@@ -100,6 +100,10 @@ fn failure_response(f: &Failure) -> http::Response<Body> {
 
 async fn handle(State(service): State<Service>, req: http::Request<Body>) -> http::Response<Body> {
     let (parts, body) = req.into_parts();
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
         {
             return failure_response(&Failure {
@@ -113,6 +117,7 @@ async fn handle(State(service): State<Service>, req: http::Request<Body>) -> htt
     let mut ctx = Context {
         service: &service,
         session: None,
+        peer,
     };
     let result = dispatch(&mut ctx, &req).await;
     let mut resp = match result {
@@ -134,6 +139,8 @@ async fn handle(State(service): State<Service>, req: http::Request<Body>) -> htt
 struct Context<'a> {
     service: &'a Service,
     session: Option<SessionRecord>,
+    /// The client's address, when the listener knows it.
+    peer: Option<String>,
 }
 
 impl Context<'_> {
@@ -250,6 +257,14 @@ async fn authenticate<B>(
         (_, Some(token)) => {
             let s = ctx.service.authenticate(token).await?;
             let app_id = s.app_id;
+            ctx.service
+                .check_rate(app_id, &format!("token:{token}"))
+                .await?;
+            if let Some(peer) = &ctx.peer {
+                ctx.service
+                    .check_rate(app_id, &format!("addr:{peer}"))
+                    .await?;
+            }
             let has_user = s.user_id.is_some();
             ctx.session = Some(s);
             if auth == AuthKind::UserSession && !has_user {
@@ -271,6 +286,10 @@ async fn dispatch(
     let now = svc.now();
     match parsed {
         AnyRequest::CreateSession(r) => {
+            if let Some(peer) = &ctx.peer {
+                svc.check_rate(r.application_id.get() as i64, &format!("addr:{peer}"))
+                    .await?;
+            }
             let signed_body = r
                 .signed
                 .is_some()
@@ -300,7 +319,7 @@ async fn dispatch(
         }
         AnyRequest::DeleteSession(_) => {
             let token = ctx.session()?.token.clone();
-            svc.write(move |c| sessions::delete(c, &token)).await?;
+            svc.delete_session(&token).await?;
             ctx.session = None;
             ok(&delete_session::Response::new())
         }
@@ -311,9 +330,7 @@ async fn dispatch(
         }
         AnyRequest::DeleteLogin(_) => {
             let id = ctx.session()?.id;
-            let s = svc
-                .write(move |c| sessions::set_user(c, id, None, now))
-                .await?;
+            let s = svc.set_session_user(id, None).await?;
             ctx.session = Some(s);
             ok(&delete_login::Response::new())
         }
@@ -367,8 +384,7 @@ async fn dispatch(
             if id != actor.user_id {
                 return Err(Error::Forbidden("You can delete only your own user".into()).into());
             }
-            svc.write(move |c| users::delete(c, actor.app_id, id))
-                .await?;
+            svc.delete_user(actor.app_id, id).await?;
             ctx.session = None;
             ok(&delete_user::Response::new())
         }

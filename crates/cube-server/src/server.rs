@@ -272,6 +272,7 @@ impl Server {
         let app = crate::http::router(service.clone());
         let mut rest_stop = stop_rx.clone();
         let rest = tokio::spawn(async move {
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
             let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
                 while rest_stop.changed().await.is_ok() {
                     if *rest_stop.borrow() {

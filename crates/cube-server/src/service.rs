@@ -128,6 +128,9 @@ struct Inner {
     config: ServiceConfig,
     argon: Argon2<'static>,
     failures: Mutex<HashMap<(i64, String), (u32, i64)>>,
+    apps: std::sync::RwLock<HashMap<i64, Application>>,
+    sessions: std::sync::RwLock<HashMap<String, SessionRecord>>,
+    rates: Mutex<HashMap<(i64, String), (i64, u32)>>,
     events: broadcast::Sender<Event>,
 }
 
@@ -201,6 +204,9 @@ impl Service {
                 argon: Argon2::new(Algorithm::Argon2id, Version::V0x13, params),
                 config,
                 failures: Mutex::new(HashMap::new()),
+                apps: std::sync::RwLock::new(HashMap::new()),
+                sessions: std::sync::RwLock::new(HashMap::new()),
+                rates: Mutex::new(HashMap::new()),
                 events,
             }),
         })
@@ -265,19 +271,95 @@ impl Service {
     }
 
     /// The application `id`, if stored.
+    ///
+    /// Applications are cached; call [`Service::forget_applications`] after changing them
+    /// directly in the store.
     pub async fn application(&self, id: i64) -> Result<Option<Application>> {
-        self.read(move |c| apps::get(c, id)).await
+        if let Some(app) = self
+            .inner
+            .apps
+            .read()
+            .ok()
+            .and_then(|m| m.get(&id).cloned())
+        {
+            return Ok(Some(app));
+        }
+        let app = self.read(move |c| apps::get(c, id)).await?;
+        if let (Some(app), Ok(mut cache)) = (&app, self.inner.apps.write()) {
+            cache.insert(id, app.clone());
+        }
+        Ok(app)
+    }
+
+    /// Drops the application cache (after applications or their settings changed).
+    pub fn forget_applications(&self) {
+        if let Ok(mut cache) = self.inner.apps.write() {
+            cache.clear();
+        }
+    }
+
+    /// Counts one request against the application's per-minute limit for `key` (a token or
+    /// an address); 429 with the seconds left in the window when over the limit.
+    pub async fn check_rate(&self, app_id: i64, key: &str) -> Result<()> {
+        let Some(limit) = self
+            .application(app_id)
+            .await?
+            .and_then(|a| a.settings.rate_limit_per_minute)
+        else {
+            return Ok(());
+        };
+        let now = self.now();
+        let window = now - now.rem_euclid(60_000);
+        let mut map = self
+            .inner
+            .rates
+            .lock()
+            .map_err(|_| Error::Internal("lock".into()))?;
+        if map.len() > 100_000 {
+            map.retain(|_, (start, _)| *start == window);
+        }
+        let entry = map.entry((app_id, key.to_owned())).or_insert((window, 0));
+        if entry.0 != window {
+            *entry = (window, 0);
+        }
+        entry.1 += 1;
+        if entry.1 > limit {
+            let retry_after = u64::try_from((window + 60_000 - now + 999) / 1000).unwrap_or(1);
+            return Err(Error::TooManyRequests { retry_after });
+        }
+        Ok(())
     }
 
     /// The live session for `token`, its expiry pushed forward (sliding); 401 otherwise.
+    ///
+    /// Live sessions are cached; every change to a session goes through this service
+    /// ([`Service::create_session`], [`Service::set_session_user`], [`Service::delete_session`],
+    /// [`Service::delete_user`]) so the cache stays true.
     pub async fn authenticate(&self, token: &str) -> Result<SessionRecord> {
         let now = self.now();
         let lifetime = self.token_lifetime_ms();
-        let owned = token.to_owned();
-        let session = self.read(move |c| sessions::live(c, &owned, now)).await?;
+        let cached = self
+            .inner
+            .sessions
+            .read()
+            .ok()
+            .and_then(|m| m.get(token).cloned());
+        let session = match cached {
+            Some(s) if s.expires_at > now => s,
+            Some(_) => {
+                self.forget_session(token);
+                return Err(Error::SessionMissing);
+            }
+            None => {
+                let owned = token.to_owned();
+                let s = self.read(move |c| sessions::live(c, &owned, now)).await?;
+                self.remember_session(&s);
+                s
+            }
+        };
         if sessions::needs_extension(&session, now, lifetime) {
             let owned = token.to_owned();
-            return self
+            let result = self
                 .write(move |c| {
                     let s = sessions::extend(c, &owned, now, lifetime)?;
                     if let Some(u) = s.user_id {
@@ -286,8 +368,59 @@ impl Service {
                     Ok(s)
                 })
                 .await;
+            match &result {
+                Ok(s) => self.remember_session(s),
+                Err(_) => self.forget_session(token),
+            }
+            return result;
         }
         Ok(session)
+    }
+
+    fn remember_session(&self, s: &SessionRecord) {
+        if let Ok(mut m) = self.inner.sessions.write() {
+            if m.len() > 100_000 {
+                m.clear();
+            }
+            m.insert(s.token.clone(), s.clone());
+        }
+    }
+
+    fn forget_session(&self, token: &str) {
+        if let Ok(mut m) = self.inner.sessions.write() {
+            m.remove(token);
+        }
+    }
+
+    /// Sets (`POST /login`) or clears (`DELETE /login`) the user of a session.
+    pub async fn set_session_user(
+        &self,
+        session_id: i64,
+        user_id: Option<i64>,
+    ) -> Result<SessionRecord> {
+        let now = self.now();
+        let s = self
+            .write(move |c| sessions::set_user(c, session_id, user_id, now))
+            .await?;
+        self.remember_session(&s);
+        Ok(s)
+    }
+
+    /// Deletes a session (`DELETE /session`).
+    pub async fn delete_session(&self, token: &str) -> Result<()> {
+        let owned = token.to_owned();
+        self.write(move |c| sessions::delete(c, &owned)).await?;
+        self.forget_session(token);
+        Ok(())
+    }
+
+    /// Deletes a user and, with it, every session of the user.
+    pub async fn delete_user(&self, app_id: i64, id: i64) -> Result<()> {
+        self.write(move |c| users::delete(c, app_id, id)).await?;
+        if let Ok(mut m) = self.inner.sessions.write() {
+            m.retain(|_, s| s.user_id != Some(id));
+        }
+        Ok(())
     }
 
     /// Hashes a password with argon2id on a blocking thread.
@@ -711,6 +844,7 @@ impl Service {
                 sessions::create(c, app_id, user_id, nonce, &oid, now, lifetime)
             })
             .await?;
+        self.remember_session(&session);
         let user = match user {
             Some(u) => Some(self.read(move |c| users::get(c, app_id, u.id)).await?),
             None => None,
@@ -732,9 +866,7 @@ impl Service {
             .resolve_credentials(&app, credentials)
             .await?
             .ok_or_else(|| Error::invalid("base", "login needs user credentials"))?;
-        let (id, uid, now) = (session.id, user.id, self.now());
-        self.write(move |c| sessions::set_user(c, id, Some(uid), now))
-            .await?;
+        self.set_session_user(session.id, Some(user.id)).await?;
         Ok(user)
     }
 

@@ -135,11 +135,10 @@ fn build(row: (i64, String, String, String)) -> Result<Application> {
 
 /// Application `id`, if stored.
 pub fn get(conn: &Connection, id: i64) -> Result<Option<Application>> {
-    conn.query_row(
+    conn.prepare_cached(
         "SELECT id, auth_key, auth_secret, settings FROM applications WHERE id = ?1",
-        [id],
-        from_row,
-    )
+    )?
+    .query_row([id], from_row)
     .optional()?
     .map(build)
     .transpose()
@@ -147,9 +146,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Application>> {
 
 /// The application whose auth key is `auth_key` (the `CB-AuthKey` sign-up header).
 pub fn by_auth_key(conn: &Connection, auth_key: &str) -> Result<Option<Application>> {
-    conn.query_row(
-        "SELECT id, auth_key, auth_secret, settings FROM applications WHERE auth_key = ?1 ORDER BY id LIMIT 1",
-        [auth_key],
+    conn.prepare_cached("SELECT id, auth_key, auth_secret, settings FROM applications WHERE auth_key = ?1 ORDER BY id LIMIT 1")?.query_row([auth_key],
         from_row,
     )
     .optional()?

@@ -146,11 +146,10 @@ fn fill_lists(conn: &Connection, d: &mut DialogRecord) -> Result<()> {
 /// Dialog `id` of the application, or 404.
 pub fn load(conn: &Connection, app_id: i64, id: &str) -> Result<DialogRecord> {
     let mut d = conn
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM dialogs WHERE id = ?1 AND app_id = ?2"),
-            params![id, app_id],
-            from_row,
-        )
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM dialogs WHERE id = ?1 AND app_id = ?2"
+        ))?
+        .query_row(params![id, app_id], from_row)
         .optional()?
         .ok_or_else(|| Error::not_found("Dialog"))?;
     fill_lists(conn, &mut d)?;
@@ -262,11 +261,11 @@ fn check_users(conn: &Connection, app_id: i64, field: &str, ids: &[i64]) -> Resu
 }
 
 fn next_seq(conn: &Connection, table: &str, dialog: &str) -> Result<i64> {
-    Ok(conn.query_row(
-        &format!("SELECT COALESCE(MAX(seq), 0) + 1 FROM {table} WHERE dialog_id = ?1"),
-        [dialog],
-        |r| r.get(0),
-    )?)
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM {table} WHERE dialog_id = ?1"
+        ))?
+        .query_row([dialog], |r| r.get(0))?)
 }
 
 fn add_ids(conn: &Connection, table: &str, dialog: &str, ids: &[i64]) -> Result<()> {
@@ -375,11 +374,8 @@ pub fn create(
     });
     if let Some(pair) = &pair {
         let existing: Option<String> = conn
-            .query_row(
-                "SELECT id FROM dialogs WHERE app_id = ?1 AND private_pair = ?2",
-                params![actor.app_id, pair],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT id FROM dialogs WHERE app_id = ?1 AND private_pair = ?2")?
+            .query_row(params![actor.app_id, pair], |r| r.get(0))
             .optional()?;
         if let Some(id) = existing {
             set_hidden(conn, &id, actor.user_id, false)?;
@@ -610,11 +606,9 @@ pub fn list(
     let mut all: Vec<Value> = vec![Value::Integer(actor.app_id), Value::Integer(actor.user_id)];
     all.extend(params);
     all.extend(ext_params);
-    let total: i64 = conn.query_row(
-        &format!("SELECT COUNT(*) {base}{cond}{ext_terms}"),
-        rusqlite::params_from_iter(all.iter()),
-        |r| r.get(0),
-    )?;
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT COUNT(*) {base}{cond}{ext_terms}"))?
+        .query_row(rusqlite::params_from_iter(all.iter()), |r| r.get(0))?;
     if count_only {
         return Ok(DialogPage {
             total_entries: total,
@@ -630,7 +624,7 @@ pub fn list(
         .map(|c| format!("d.{}", c.trim()))
         .collect::<Vec<_>>()
         .join(", ");
-    let mut st = conn.prepare(&format!(
+    let mut st = conn.prepare_cached(&format!(
         "SELECT {cols} {base}{cond}{ext_terms} ORDER BY {order} LIMIT ? OFFSET ?"
     ))?;
     let mut items = st
@@ -764,11 +758,8 @@ pub fn update(
     }
     for pin in &up.push_all.pinned_messages_ids {
         let found: Option<i64> = conn
-            .query_row(
-                "SELECT 1 FROM messages WHERE id = ?1 AND dialog_id = ?2",
-                params![pin, d.id],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT 1 FROM messages WHERE id = ?1 AND dialog_id = ?2")?
+            .query_row(params![pin, d.id], |r| r.get(0))
             .optional()?;
         if found.is_none() {
             return Err(Error::invalid(
@@ -953,11 +944,10 @@ pub fn notifications(conn: &Connection, actor: Actor, id: &str) -> Result<bool> 
     let d = load(conn, actor.app_id, id)?;
     require(conn, &d, actor.user_id, Action::ReadHistory)?;
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT notifications FROM dialog_user_state WHERE dialog_id = ?1 AND user_id = ?2",
-            params![d.id, actor.user_id],
-            |r| r.get::<_, bool>(0),
-        )
+        )?
+        .query_row(params![d.id, actor.user_id], |r| r.get::<_, bool>(0))
         .optional()?
         .unwrap_or(true))
 }

@@ -213,12 +213,12 @@ pub fn create(
     } else {
         None
     };
-    let seq: i64 = conn.query_row(
-        "INSERT INTO counters (name, value) VALUES ('message_seq', 1) \
+    let seq: i64 = conn
+        .prepare_cached(
+            "INSERT INTO counters (name, value) VALUES ('message_seq', 1) \
          ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value",
-        [],
-        |r| r.get(0),
-    )?;
+        )?
+        .query_row([], |r| r.get(0))?;
     let date_sent = input.date_sent.unwrap_or_else(|| now.div_euclid(1000));
     conn.prepare_cached(
         "INSERT INTO messages (id, app_id, dialog_id, seq, sender_id, recipient_id, body, date_sent, \
@@ -389,11 +389,10 @@ pub fn list(conn: &Connection, actor: Actor, pairs: &[(String, String)]) -> Resu
         None => "m.date_sent ASC, m.seq ASC".to_owned(),
     };
     let cleared: Option<i64> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT cleared_at FROM dialog_user_state WHERE dialog_id = ?1 AND user_id = ?2",
-            params![dialog.id, actor.user_id],
-            |r| r.get(0),
-        )
+        )?
+        .query_row(params![dialog.id, actor.user_id], |r| r.get(0))
         .optional()?
         .flatten();
     let mut all: Vec<Value> = vec![
@@ -542,9 +541,8 @@ pub fn update(
 
 fn refresh_last_message(conn: &Connection, dialog: &str) -> Result<()> {
     let last: Option<(String, Option<String>, i64, i64)> = conn
-        .query_row(
-            "SELECT id, body, sender_id, date_sent FROM messages WHERE dialog_id = ?1 ORDER BY date_sent DESC, seq DESC LIMIT 1",
-            [dialog],
+        .prepare_cached("SELECT id, body, sender_id, date_sent FROM messages WHERE dialog_id = ?1 ORDER BY date_sent DESC, seq DESC LIMIT 1")?
+        .query_row([dialog],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .optional()?;

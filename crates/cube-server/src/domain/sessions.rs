@@ -110,11 +110,8 @@ pub fn create(
 /// The session holding `token`, expired or not.
 pub fn by_token(conn: &Connection, token: &str) -> Result<Option<SessionRecord>> {
     Ok(conn
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM sessions WHERE token = ?1"),
-            [token],
-            from_row,
-        )
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM sessions WHERE token = ?1"))?
+        .query_row([token], from_row)
         .optional()?)
 }
 
@@ -156,13 +153,10 @@ pub fn set_user(
         "UPDATE sessions SET user_id = ?1, updated_at = ?2 WHERE id = ?3",
         params![user_id, now, id],
     )?;
-    conn.query_row(
-        &format!("SELECT {COLUMNS} FROM sessions WHERE id = ?1"),
-        [id],
-        from_row,
-    )
-    .optional()?
-    .ok_or(Error::SessionMissing)
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM sessions WHERE id = ?1"))?
+        .query_row([id], from_row)
+        .optional()?
+        .ok_or(Error::SessionMissing)
 }
 
 /// Deletes the session holding `token`.

@@ -242,11 +242,10 @@ fn check_unique(conn: &Connection, app_id: i64, fields: &UserFields, except: i64
     for (field, value) in [("login", &fields.login), ("email", &fields.email)] {
         if let Some(value) = value {
             let taken: Option<i64> = conn
-                .query_row(
-                    &format!(
+                .prepare_cached(&format!(
                         "SELECT id FROM users WHERE app_id = ?1 AND {field} = ?2 COLLATE NOCASE AND id != ?3"
-                    ),
-                    params![app_id, value, except],
+                    ))?
+                .query_row(params![app_id, value, except],
                     |r| r.get(0),
                 )
                 .optional()?;
@@ -306,11 +305,10 @@ pub fn insert(
 
 /// The user `id` of the application, or 404.
 pub fn get(conn: &Connection, app_id: i64, id: i64) -> Result<UserRecord> {
-    conn.query_row(
-        &format!("SELECT {USER_COLUMNS} FROM users WHERE app_id = ?1 AND id = ?2"),
-        params![app_id, id],
-        from_row,
-    )
+    conn.prepare_cached(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE app_id = ?1 AND id = ?2"
+    ))?
+    .query_row(params![app_id, id], from_row)
     .optional()?
     .ok_or_else(|| Error::not_found("User"))
 }
@@ -318,11 +316,8 @@ pub fn get(conn: &Connection, app_id: i64, id: i64) -> Result<UserRecord> {
 /// Whether user `id` exists in the application.
 pub fn exists(conn: &Connection, app_id: i64, id: i64) -> Result<bool> {
     Ok(conn
-        .query_row(
-            "SELECT 1 FROM users WHERE app_id = ?1 AND id = ?2",
-            params![app_id, id],
-            |_| Ok(()),
-        )
+        .prepare_cached("SELECT 1 FROM users WHERE app_id = ?1 AND id = ?2")?
+        .query_row(params![app_id, id], |_| Ok(()))
         .optional()?
         .is_some())
 }
@@ -375,7 +370,8 @@ pub fn find(
         by.column()
     );
     Ok(conn
-        .query_row(&sql, params![app_id, value], |r| {
+        .prepare_cached(&sql)?
+        .query_row(params![app_id, value], |r| {
             Ok((from_row(r)?, r.get::<_, Option<String>>(20)?))
         })
         .optional()?)
@@ -383,13 +379,10 @@ pub fn find(
 
 /// The stored password hash of a user.
 pub fn password_hash(conn: &Connection, app_id: i64, id: i64) -> Result<Option<String>> {
-    conn.query_row(
-        "SELECT password_hash FROM users WHERE app_id = ?1 AND id = ?2",
-        params![app_id, id],
-        |r| r.get(0),
-    )
-    .optional()?
-    .ok_or_else(|| Error::not_found("User"))
+    conn.prepare_cached("SELECT password_hash FROM users WHERE app_id = ?1 AND id = ?2")?
+        .query_row(params![app_id, id], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| Error::not_found("User"))
 }
 
 /// Applies the given fields to user `id`; `new_hash` replaces the password hash when given.
@@ -624,11 +617,11 @@ pub fn list_v2(conn: &Connection, app_id: i64, pairs: &[(String, String)]) -> Re
     };
     let mut all = vec![Value::Integer(app_id)];
     all.extend(params);
-    let total: i64 = conn.query_row(
-        &format!("SELECT COUNT(*) FROM users WHERE app_id = ?{cond}"),
-        rusqlite::params_from_iter(all.iter()),
-        |r| r.get(0),
-    )?;
+    let total: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT COUNT(*) FROM users WHERE app_id = ?{cond}"
+        ))?
+        .query_row(rusqlite::params_from_iter(all.iter()), |r| r.get(0))?;
     all.push(Value::Integer(limit));
     all.push(Value::Integer(skip));
     let mut st = conn.prepare(&format!(

@@ -95,6 +95,7 @@ impl std::fmt::Debug for Store {
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "busy_timeout", 5000)?;
+    conn.set_prepared_statement_cache_capacity(256);
     Ok(())
 }
 

@@ -283,3 +283,35 @@ async fn failed_logins_are_slowed_down() {
         .expect(429);
     assert!(a.headers.contains_key("retry-after"));
 }
+
+#[tokio::test]
+async fn tokens_over_their_rate_get_429_with_retry_after() {
+    let t = TestServer::with_config(|c| {
+        let s = cube_server::domain::apps::AppSettings {
+            rate_limit_per_minute: Some(5),
+            ..Default::default()
+        };
+        c.with_app_settings(APP, s)
+    })
+    .await;
+    // Session creation counts against the address (the first request).
+    let token = t.app_token().await;
+    for _ in 0..3 {
+        t.get("/session.json", &token).await.expect(200);
+    }
+    let a = t.get("/session.json", &token).await.expect(200);
+    assert!(a.headers.contains_key("cb-token-expirationdate"));
+    let a = t.get("/session.json", &token).await.expect(429);
+    assert!(
+        a.headers["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            <= 60
+    );
+    assert!(a.body["errors"]["base"].is_array());
+    // A new minute, a new window.
+    t.clock.advance_millis(60_000);
+    t.get("/session.json", &token).await.expect(200);
+}
