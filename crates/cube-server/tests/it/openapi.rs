@@ -9,6 +9,7 @@
 //! emits: `type`, `properties`, `required`, `additionalProperties`, `items`, `enum`, `anyOf`,
 //! `oneOf`, `$ref`, `minimum`, `maximum` and the object-id `pattern`.
 
+use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use proptest::prelude::*;
@@ -385,7 +386,7 @@ fn encode(s: &str) -> String {
         if b.is_ascii_alphanumeric() || b"-_.~,".contains(&b) {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            let _ = write!(out, "%{b:02X}");
         }
     }
     out
@@ -588,13 +589,13 @@ fn generate(
     for p in params.iter().filter(|p| p["in"] == "query") {
         let name = p["name"].as_str().unwrap_or_default();
         if p["required"] == true && rng.chance(90) || rng.chance(50) {
-            let value = if !rng.chance(junk_rate(clean, 15)) {
+            let value = if rng.chance(junk_rate(clean, 15)) {
+                rng.junk_string()
+            } else {
                 match valid_value(v, &p["schema"], name, f, rng) {
                     Value::String(s) => s,
                     other => other.to_string(),
                 }
-            } else {
-                rng.junk_string()
             };
             pairs.push(format!("{}={}", encode(name), encode(&value)));
         }
