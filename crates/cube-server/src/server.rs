@@ -296,7 +296,15 @@ impl Server {
                 tokio::select! {
                     _ = tick.tick() => {
                         let now = purge_service.now();
-                        let _ = purge_service.write(move |c| sessions::purge_expired(c, now)).await;
+                        let purged = purge_service
+                            .write(move |c| {
+                                sessions::purge_expired(c, now)?;
+                                crate::domain::users::purge_guests(c, now)
+                            })
+                            .await;
+                        if purged.is_ok_and(|n| n > 0) {
+                            purge_service.forget_sessions();
+                        }
                     }
                     changed = purge_stop.changed() => {
                         if changed.is_err() || *purge_stop.borrow() {

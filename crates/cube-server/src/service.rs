@@ -386,6 +386,13 @@ impl Service {
         }
     }
 
+    /// Drops every cached session (after sessions or users were deleted in the store directly).
+    pub fn forget_sessions(&self) {
+        if let Ok(mut m) = self.inner.sessions.write() {
+            m.clear();
+        }
+    }
+
     fn forget_session(&self, token: &str) {
         if let Ok(mut m) = self.inner.sessions.write() {
             m.remove(token);

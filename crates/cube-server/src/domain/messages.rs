@@ -259,8 +259,29 @@ pub fn create(
         )?
         .execute(params![dialog.id, actor.user_id])?;
     }
-    let message = load(conn, actor.app_id, new_id)?;
-    let dialog = dialogs::load(conn, actor.app_id, &dialog.id)?;
+    // Built from what was written rather than read back: this is the hot path of chat.
+    let message = MessageRecord {
+        id: new_id.to_owned(),
+        app_id: actor.app_id,
+        dialog_id: dialog.id.clone(),
+        sender_id: actor.user_id,
+        recipient_id: recipient,
+        message: input.message.clone(),
+        date_sent,
+        attachments: input.attachments.clone(),
+        custom: input.custom.clone(),
+        read_ids: Vec::new(),
+        delivered_ids: Vec::new(),
+        views_count: 0,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut dialog = dialog;
+    dialog.last_message_id = Some(new_id.to_owned());
+    dialog.last_message.clone_from(&input.message);
+    dialog.last_message_user_id = Some(actor.user_id);
+    dialog.last_message_date_sent = Some(date_sent);
+    dialog.updated_at = now;
     Ok((message, dialog))
 }
 

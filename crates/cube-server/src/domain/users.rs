@@ -474,6 +474,24 @@ pub fn delete(conn: &Connection, app_id: i64, id: i64) -> Result<()> {
     Ok(())
 }
 
+/// How long a guest user lives: one day.
+pub const GUEST_LIFETIME_MS: i64 = 24 * 3600 * 1000;
+
+/// Deletes guest users created more than a day before `now` (and, by cascade, their sessions).
+pub fn purge_guests(conn: &Connection, now: i64) -> Result<usize> {
+    let mut st =
+        conn.prepare_cached("SELECT id FROM users WHERE is_guest = 1 AND created_at < ?1")?;
+    let ids = st
+        .query_map([now - GUEST_LIFETIME_MS], |r| r.get::<_, i64>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for id in &ids {
+        conn.execute("DELETE FROM users WHERE id = ?1", [id])?;
+        conn.execute("DELETE FROM dialog_occupants WHERE user_id = ?1", [id])?;
+        conn.execute("DELETE FROM dialog_admins WHERE user_id = ?1", [id])?;
+    }
+    Ok(ids.len())
+}
+
 /// Filterable columns of `GET /users/v2`.
 pub const V2_COLUMNS: &[Column] = &[
     Column {
@@ -750,5 +768,16 @@ mod tests {
         );
         delete(&c, 1, other.id).unwrap();
         assert_eq!(get(&c, 1, other.id).unwrap_err().status(), 404);
+    }
+
+    #[test]
+    fn guests_expire_after_a_day() {
+        let c = db();
+        let guest = insert(&c, 1, &fields("guest_login_1"), None, true, 1_000).unwrap();
+        let user = insert(&c, 1, &fields("regular"), None, false, 1_000).unwrap();
+        assert_eq!(purge_guests(&c, 1_000 + GUEST_LIFETIME_MS - 1).unwrap(), 0);
+        assert_eq!(purge_guests(&c, 2_000 + GUEST_LIFETIME_MS).unwrap(), 1);
+        assert!(get(&c, 1, guest.id).is_err());
+        assert!(get(&c, 1, user.id).is_ok());
     }
 }
