@@ -6,6 +6,7 @@
 use clap::{Parser, Subcommand};
 
 mod api;
+mod bench;
 mod demo;
 mod profile;
 mod serve;
@@ -34,6 +35,8 @@ enum Command {
     Messages(api::MessagesArgs),
     /// Chat: send a message, or listen to incoming events.
     Chat(api::ChatArgs),
+    /// Benchmarks against a server over loopback (`cube bench rest`).
+    Bench(bench::Args),
 }
 
 fn init_tracing() {
@@ -60,6 +63,7 @@ fn main() -> anyhow::Result<()> {
             Command::Dialogs(args) => api::dialogs(args).await,
             Command::Messages(args) => api::messages(args).await,
             Command::Chat(args) => api::chat(args).await,
+            Command::Bench(args) => bench::run(args).await,
         }
     })
 }

@@ -617,7 +617,12 @@ async fn dispatch(
             if r.preview {
                 pairs.push(("preview".into(), "1".into()));
             }
-            let page = svc.write(move |c| messages::list(c, actor, &pairs)).await?;
+            // Marking read writes; a plain read of history needs no writer.
+            let page = if r.mark_as_read {
+                svc.write(move |c| messages::list(c, actor, &pairs)).await?
+            } else {
+                svc.read(move |c| messages::list(c, actor, &pairs)).await?
+            };
             let items = page
                 .items
                 .iter()
