@@ -16,7 +16,7 @@ use proptest::prelude::*;
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
-use crate::support::{APP, KEY, TestServer};
+use crate::support::{APP, Answer, KEY, TestServer};
 
 const DOC: &str = include_str!("../../../../docs/openapi.json");
 const HEX24: &str = "^[0-9a-f]{24}$";
@@ -73,7 +73,7 @@ impl Validator<'_> {
             self.check(target, value, at, errors);
             // `$ref` may sit beside other keywords (description, default): those add nothing.
         }
-        if let Some(Value::Bool(false)) = Some(schema) {
+        if *schema == Value::Bool(false) {
             errors.push(format!("{at}: nothing is allowed here"));
             return;
         }
@@ -703,9 +703,9 @@ fn check_answer(
     op: &Operation,
     v: &Validator<'_>,
     req: &Generated,
-    status: u16,
-    body: &Value,
+    answer: &Answer,
 ) -> Result<(), String> {
+    let (status, body) = (answer.status, &answer.body);
     let context = || {
         format!(
             "{} {} ({:?} token): {status} {body}",
@@ -739,6 +739,17 @@ fn check_answer(
     if body.is_null() && response["x-may-be-empty"] == true {
         return Ok(());
     }
+    let content_type = answer
+        .headers
+        .get("content-type")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    if !content_type.starts_with("application/json") {
+        return Err(format!(
+            "JSON answer sent as {content_type:?}: {}",
+            context()
+        ));
+    }
     let mut errors = Vec::new();
     v.check(schema, body, "$", &mut errors);
     if errors.is_empty() {
@@ -769,7 +780,7 @@ proptest! {
                 let answer = server
                     .raw(req.method.clone(), &req.path, req.token.as_deref(), req.content_type, req.body.clone())
                     .await;
-                check_answer(op, &v, &req, answer.status, &answer.body)?;
+                check_answer(op, &v, &req, &answer)?;
             }
             Ok(())
         });
@@ -816,7 +827,7 @@ fn the_generator_reaches_a_success_of_every_operation() {
                         req.body.clone(),
                     )
                     .await;
-                if let Err(e) = check_answer(&op, &v, &req, a.status, &a.body) {
+                if let Err(e) = check_answer(&op, &v, &req, &a) {
                     panic!("{e}");
                 }
                 if (200..300).contains(&a.status) {
