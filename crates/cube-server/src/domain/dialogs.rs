@@ -65,6 +65,9 @@ pub struct DialogRecord {
     pub created_at: i64,
     /// Updated, unix millis.
     pub updated_at: i64,
+    /// The unread count and last message status for the user who listed the dialog, when the
+    /// listing computed them (saves a query per dialog).
+    pub viewer_state: Option<(i64, Option<String>)>,
 }
 
 impl DialogRecord {
@@ -113,6 +116,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DialogRecord> {
         last_message_date_sent: r.get(12)?,
         created_at: r.get(13)?,
         updated_at: r.get(14)?,
+        viewer_state: None,
     })
 }
 
@@ -460,11 +464,22 @@ pub fn view(
     domain: &str,
 ) -> Result<serde_json::Value> {
     let kind = d.kind();
-    let status = match (&d.last_message_id, d.last_message_user_id) {
-        (Some(mid), Some(sender)) if sender == viewer => {
-            super::messages::status_of(conn, mid)?.map(str::to_owned)
+    let (unread, status) = match &d.viewer_state {
+        Some((unread, status)) => (
+            *unread,
+            status
+                .clone()
+                .filter(|_| d.last_message_user_id == Some(viewer)),
+        ),
+        None => {
+            let status = match (&d.last_message_id, d.last_message_user_id) {
+                (Some(mid), Some(sender)) if sender == viewer => {
+                    super::messages::status_of(conn, mid)?.map(str::to_owned)
+                }
+                _ => None,
+            };
+            (unread_count(conn, d, viewer)?, status)
         }
-        _ => None,
     };
     let occupants: Vec<i64> = if kind.has_occupants() {
         d.members.clone()
@@ -486,7 +501,7 @@ pub fn view(
         "last_message_id": d.last_message_id,
         "last_message_user_id": d.last_message_user_id,
         "last_message_status": status,
-        "unread_messages_count": unread_count(conn, d, viewer)?,
+        "unread_messages_count": unread,
         "xmpp_room_jid": d.room_jid(domain),
         "created_at": iso(d.created_at),
         "updated_at": iso(d.updated_at),
@@ -624,15 +639,39 @@ pub fn list(
         .map(|c| format!("d.{}", c.trim()))
         .collect::<Vec<_>>()
         .join(", ");
+    // Member lists, the viewer's unread count and the last message's status come in the same
+    // query, so a page costs two statements whatever its size.
+    let extra = "(SELECT group_concat(user_id) FROM (SELECT user_id FROM dialog_occupants \
+        WHERE dialog_id = d.id ORDER BY seq)), \
+        (SELECT group_concat(user_id) FROM (SELECT user_id FROM dialog_admins \
+        WHERE dialog_id = d.id ORDER BY seq)), \
+        (SELECT group_concat(message_id, ' ') FROM (SELECT message_id FROM dialog_pins \
+        WHERE dialog_id = d.id ORDER BY seq)), \
+        COALESCE(s.unread, 0), \
+        (SELECT CASE WHEN m.read_ids != '[]' THEN 'read' WHEN m.delivered_ids != '[]' \
+        THEN 'delivered' ELSE 'sent' END FROM messages m WHERE m.id = d.last_message_id)";
     let mut st = conn.prepare_cached(&format!(
-        "SELECT {cols} {base}{cond}{ext_terms} ORDER BY {order} LIMIT ? OFFSET ?"
+        "SELECT {cols}, {extra} {base}{cond}{ext_terms} ORDER BY {order} LIMIT ? OFFSET ?"
     ))?;
-    let mut items = st
-        .query_map(rusqlite::params_from_iter(all.iter()), from_row)?
+    let ids = |s: Option<String>| -> Vec<i64> {
+        s.map(|s| s.split(',').filter_map(|x| x.parse().ok()).collect())
+            .unwrap_or_default()
+    };
+    let items = st
+        .query_map(rusqlite::params_from_iter(all.iter()), |r| {
+            let mut d = from_row(r)?;
+            d.members = ids(r.get(15)?);
+            d.admins = ids(r.get(16)?);
+            d.pins = r
+                .get::<_, Option<String>>(17)?
+                .map(|s| s.split(' ').map(str::to_owned).collect())
+                .unwrap_or_default();
+            if d.kind() != DialogType::Broadcast {
+                d.viewer_state = Some((r.get(18)?, r.get(19)?));
+            }
+            Ok(d)
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    for d in &mut items {
-        fill_lists(conn, d)?;
-    }
     Ok(DialogPage {
         total_entries: total,
         skip,
