@@ -464,22 +464,21 @@ pub fn view(
     domain: &str,
 ) -> Result<serde_json::Value> {
     let kind = d.kind();
-    let (unread, status) = match &d.viewer_state {
-        Some((unread, status)) => (
+    let (unread, status) = if let Some((unread, status)) = &d.viewer_state {
+        (
             *unread,
             status
                 .clone()
                 .filter(|_| d.last_message_user_id == Some(viewer)),
-        ),
-        None => {
-            let status = match (&d.last_message_id, d.last_message_user_id) {
-                (Some(mid), Some(sender)) if sender == viewer => {
-                    super::messages::status_of(conn, mid)?.map(str::to_owned)
-                }
-                _ => None,
-            };
-            (unread_count(conn, d, viewer)?, status)
-        }
+        )
+    } else {
+        let status = match (&d.last_message_id, d.last_message_user_id) {
+            (Some(mid), Some(sender)) if sender == viewer => {
+                super::messages::status_of(conn, mid)?.map(str::to_owned)
+            }
+            _ => None,
+        };
+        (unread_count(conn, d, viewer)?, status)
     };
     let occupants: Vec<i64> = if kind.has_occupants() {
         d.members.clone()
