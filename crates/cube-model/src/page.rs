@@ -9,6 +9,7 @@ use crate::de;
 /// The message list has no `total_entries`; it is then `None` and not encoded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(rename = "Page_of_{T}"))]
 #[non_exhaustive]
 pub struct Page<T> {
     /// Number of matching entries over all pages, when the endpoint reports it.

@@ -16,6 +16,7 @@ use crate::ids::{DialogId, FromJson, IdError, MessageId, UserId, deserialize_ids
 /// A list of ids inside a multi-delete result (`{"ids": [...]}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(rename = "IdGroup_of_{T}"))]
 pub struct IdGroup<T> {
     /// The ids.
     #[serde(
@@ -35,6 +36,7 @@ impl<T> Default for IdGroup<T> {
 /// The answer to a multi-delete (`DELETE /chat/Dialog/a,b`, `DELETE /chat/Message/a,b`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(rename = "DeleteResult_of_{T}"))]
 #[serde(bound(deserialize = "T: FromJson + FromStr<Err = IdError>"))]
 #[non_exhaustive]
 pub struct DeleteResult<T> {

@@ -309,6 +309,15 @@ mod tests {
     }
 
     #[test]
+    fn schema_names_are_not_disambiguated_with_numbers() {
+        // schemars names a second `Page<T>` "Page2": generic types need a `rename` with `{T}`.
+        let api = Api::load(&crate::workspace::root()).unwrap();
+        for name in api.schemas.keys() {
+            assert!(!name.ends_with(|c: char| c.is_ascii_digit()), "{name}");
+        }
+    }
+
+    #[test]
     fn parameter_names_match_their_path_keys() {
         let doc = document(&Api::load(&crate::workspace::root()).unwrap());
         for (path, item) in doc["paths"].as_object().unwrap() {
