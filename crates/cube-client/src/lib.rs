@@ -34,3 +34,5 @@ pub use cube_rest::users::UserParams;
 pub use cube_model as model;
 /// The endpoint requests (cube-rest), for calls with every option.
 pub use cube_rest as rest;
+/// The chat protocol (cube-xmpp): stanzas and the connection state machine.
+pub use cube_xmpp as xmpp;

@@ -61,7 +61,7 @@ mod tests {
 
     const B: Backoff = Backoff {
         initial: Duration::from_millis(100),
-        max: Duration::from_millis(1000),
+        max: Duration::from_secs(1),
         attempts_per_cycle: 4,
         cycle_pause: Duration::from_secs(5),
     };

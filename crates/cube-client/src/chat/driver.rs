@@ -23,9 +23,9 @@ use super::{ChatConfig, ChatCredentials, ChatError, Command};
 /// Most stanzas held while offline; older ones are dropped first (and reported).
 const MAX_OUTBOX: usize = 10_000;
 
-/// How far before the last message seen the history catch-up starts, in seconds (clock skew
-/// between senders; duplicates are dropped by id).
-const CATCH_UP_MARGIN_SECS: i64 = 10;
+/// How far before the last message seen the history catch-up starts, in seconds: senders'
+/// clocks differ (`date_sent` is the sender's), and what was already delivered is dropped by id.
+const CATCH_UP_MARGIN_SECS: i64 = 300;
 
 /// Most dialogs whose history is fetched after a reconnect.
 const CATCH_UP_DIALOGS: usize = 200;
@@ -400,11 +400,11 @@ impl Driver {
             }
             match self.establish(resume.clone(), true).await {
                 Ok((mut link, jid, resumed)) => {
+                    self.set_state(ConnectionState::Online { jid, resumed });
+                    self.flush_outbox(&mut link);
                     if !resumed {
                         self.catch_up().await;
                     }
-                    self.set_state(ConnectionState::Online { jid, resumed });
-                    self.flush_outbox(&mut link);
                     return Some(link);
                 }
                 Err(e) => {

@@ -24,14 +24,16 @@ use std::time::Duration;
 
 use cube_model::{DialogId, UserId};
 use cube_xmpp::stanza::{
-    ChatMarker, ChatState, IqPayload, LastActivity, ListRef, MessageType, PrivacyAction,
-    PrivacyList, PrivacyQuery, Remove, Replace,
+    ChatMarker, ChatState, IqPayload, LastActivity, ListRef, PrivacyAction, PrivacyList,
+    PrivacyQuery, Remove, Replace,
 };
-use cube_xmpp::{ExtraParams, Iq, Jid, Message, Presence, Stanza};
+use cube_xmpp::{Iq, Message, Presence, Stanza};
 use futures_util::Stream;
 use tokio::sync::{mpsc, oneshot, watch};
 
 pub use backoff::Backoff;
+/// The `extraParams` of a message, its type, and JIDs (from cube-xmpp).
+pub use cube_xmpp::{ExtraParams, Jid, stanza::MessageType};
 pub use error::ChatError;
 pub use events::{ChatEvent, ChatMessage, ConnectionState, SystemMessage};
 

@@ -36,7 +36,13 @@ impl TestServer {
 
     /// As [`TestServer::start`], with the configuration adjusted by `f`.
     pub async fn start_with(f: impl FnOnce(ServerConfig) -> ServerConfig) -> Self {
-        let clock = ManualClock::new(1_764_320_000_000);
+        // The server's clock starts at the real time: chat messages carry the sender's clock
+        // (`date_sent`), and the history catch-up compares the two.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis();
+        let clock = ManualClock::new(i64::try_from(now).unwrap());
         let mut config = ServerConfig::ephemeral().with_app(APP_ID as i64, AUTH_KEY, AUTH_SECRET);
         config.clock = Arc::new(clock.clone());
         config.create_dev_app = false;
