@@ -69,7 +69,10 @@ pub fn accepts_stream_to(to: Option<&str>, domain: &str) -> bool {
 /// The authenticated user: `(app_id, user_id)` from the SASL authcid `{user_id}-{app_id}`.
 fn parse_authcid(authcid: &str) -> Option<(i64, i64)> {
     let (user, app) = parse_user_node(authcid)?;
-    Some((i64::try_from(app.get()).ok()?, i64::try_from(user.get()).ok()?))
+    Some((
+        i64::try_from(app.get()).ok()?,
+        i64::try_from(user.get()).ok()?,
+    ))
 }
 
 struct Bound {
@@ -93,8 +96,10 @@ struct Conn {
 /// Runs one connection to its end.
 pub async fn run(core: Arc<ChatCore>, mut transport: Transport, framing: Framing) {
     let limits = core.limits().clone();
-    let config = ServerConfig::new(core.router().domain(), framing)
+    let mut config = ServerConfig::new(core.router().domain(), framing)
         .with_limits(Limits::default().with_max_stanza_bytes(limits.max_stanza_bytes));
+    config.negotiation_timeout_ms =
+        u64::try_from(limits.negotiation_timeout.as_millis()).unwrap_or(u64::MAX);
     let machine = ServerConnection::new(config, crate::ids::random_bytes::<32>(), core.now_ms());
     let mut c = Conn {
         machine,

@@ -63,6 +63,8 @@ pub struct ChatLimits {
     pub resume_timeout: Duration,
     /// The longest a write to one connection may block before it is given up.
     pub write_timeout: Duration,
+    /// A connection not bound this long after it was accepted is closed.
+    pub negotiation_timeout: Duration,
 }
 
 impl Default for ChatLimits {
@@ -79,6 +81,7 @@ impl Default for ChatLimits {
             idle_close: Duration::from_secs(30),
             resume_timeout: Duration::from_secs(120),
             write_timeout: Duration::from_secs(20),
+            negotiation_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -346,7 +349,13 @@ async fn stopped(mut stop: watch::Receiver<bool>) {
 }
 
 async fn ws_upgrade(State(core): State<Arc<ChatCore>>, ws: WebSocketUpgrade) -> Response {
-    let max = core.limits.max_stanza_bytes;
+    // Above the stanza limit, so that an oversized stanza gets an XMPP stream error from the
+    // parser rather than a bare WebSocket close.
+    let max = core
+        .limits
+        .max_stanza_bytes
+        .saturating_mul(2)
+        .saturating_add(16 * 1024);
     ws.protocols(["xmpp"])
         .max_message_size(max)
         .max_frame_size(max)

@@ -221,7 +221,10 @@ fn stanza_from_rest(json: &Value, kind: MessageType, from: Jid, to: Jid) -> Mess
 /// `(user_id, app_id)` of a user JID, as storage numbers them.
 fn user_of(jid: &Jid) -> Option<(i64, i64)> {
     let (user, app) = jid.user_and_app()?;
-    Some((i64::try_from(user.get()).ok()?, i64::try_from(app.get()).ok()?))
+    Some((
+        i64::try_from(user.get()).ok()?,
+        i64::try_from(app.get()).ok()?,
+    ))
 }
 
 /// `(app_id, dialog_id)` of a room JID.
@@ -327,8 +330,7 @@ impl Router {
         }
         match user_of(&to) {
             Some((user, app))
-                if app == s.app_id
-                    && to.domain().eq_ignore_ascii_case(&self.domain) =>
+                if app == s.app_id && to.domain().eq_ignore_ascii_case(&self.domain) =>
             {
                 self.direct_message(s, m, user).await
             }

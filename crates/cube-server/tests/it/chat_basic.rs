@@ -207,7 +207,10 @@ async fn group_messages_reach_every_connected_occupant_from_the_room() {
         assert_eq!(got.id.as_deref(), Some(id.as_str()));
         assert_eq!(got.message_type(), MessageType::Groupchat);
         let from = got.from.expect("from");
-        assert_eq!(from.dialog_id().map(|d| d.to_string()), Some(dialog.clone()));
+        assert_eq!(
+            from.dialog_id().map(|d| d.to_string()),
+            Some(dialog.clone())
+        );
         assert_eq!(from.occupant_user_id().map(|u| u.get()), Some(alice as u64));
     }
     // An outsider gets nothing.

@@ -53,7 +53,8 @@ async fn try_send(
         for w in watchers.iter_mut() {
             let got = w.drain().await;
             assert!(
-                !got.iter().any(|s| matches!(s, Stanza::Message(m) if m.id.as_deref() == Some(id))),
+                !got.iter()
+                    .any(|s| matches!(s, Stanza::Message(m) if m.id.as_deref() == Some(id))),
                 "a refused message is not routed"
             );
         }
@@ -94,12 +95,19 @@ async fn chat_cells_of_the_roles_table() {
         )
         .await;
     let public = t
-        .dialog(&owner_t, json!({"type": 4, "name": "p", "admins_ids": [admin]}))
+        .dialog(
+            &owner_t,
+            json!({"type": 4, "name": "p", "admins_ids": [admin]}),
+        )
         .await;
     for who in [&admin_t, &regular_t] {
-        t.post(&format!("/chat/Dialog/{public}/subscribe.json"), who, json!({}))
-            .await
-            .expect(200);
+        t.post(
+            &format!("/chat/Dialog/{public}/subscribe.json"),
+            who,
+            json!({}),
+        )
+        .await
+        .expect(200);
     }
     let bcast = broadcast(&t, &owner_t, admin).await;
     let mut n = 100;
@@ -109,13 +117,28 @@ async fn chat_cells_of_the_roles_table() {
     };
 
     // Private: both participants send and receive.
-    assert_eq!(try_send(&mut r, &private, &next(), &mut [&mut o]).await, Ok(1));
-    assert_eq!(try_send(&mut o, &private, &next(), &mut [&mut r]).await, Ok(1));
+    assert_eq!(
+        try_send(&mut r, &private, &next(), &mut [&mut o]).await,
+        Ok(1)
+    );
+    assert_eq!(
+        try_send(&mut o, &private, &next(), &mut [&mut r]).await,
+        Ok(1)
+    );
     // Group, public: owner, admin and regular send; every member receives.
     for d in [&grp, &public] {
-        assert_eq!(try_send(&mut o, d, &next(), &mut [&mut a, &mut r]).await, Ok(2));
-        assert_eq!(try_send(&mut a, d, &next(), &mut [&mut o, &mut r]).await, Ok(2));
-        assert_eq!(try_send(&mut r, d, &next(), &mut [&mut o, &mut a]).await, Ok(2));
+        assert_eq!(
+            try_send(&mut o, d, &next(), &mut [&mut a, &mut r]).await,
+            Ok(2)
+        );
+        assert_eq!(
+            try_send(&mut a, d, &next(), &mut [&mut o, &mut r]).await,
+            Ok(2)
+        );
+        assert_eq!(
+            try_send(&mut r, d, &next(), &mut [&mut o, &mut a]).await,
+            Ok(2)
+        );
     }
     // Broadcast: owner and admin send to every user of the application; a regular may not.
     assert_eq!(
@@ -127,12 +150,22 @@ async fn chat_cells_of_the_roles_table() {
         Ok(3)
     );
     let refused = try_send(&mut r, &bcast, &next(), &mut [&mut o, &mut a]).await;
-    assert!(refused.as_ref().is_err_and(|t| !t.is_empty()), "{refused:?}");
+    assert!(
+        refused.as_ref().is_err_and(|t| !t.is_empty()),
+        "{refused:?}"
+    );
     let history = t
-        .get(&format!("/chat/Message.json?chat_dialog_id={bcast}"), &owner_t)
+        .get(
+            &format!("/chat/Message.json?chat_dialog_id={bcast}"),
+            &owner_t,
+        )
         .await
         .expect(200);
-    assert_eq!(history.body["items"].as_array().map(Vec::len), Some(2), "refused sends are not stored");
+    assert_eq!(
+        history.body["items"].as_array().map(Vec::len),
+        Some(2),
+        "refused sends are not stored"
+    );
     // Outsiders of group and private dialogs may not send.
     for d in [&grp, &private] {
         let refused = try_send(&mut x, d, &next(), &mut [&mut o]).await;
@@ -177,7 +210,10 @@ async fn privacy_lists_block_one_to_one_and_group_traffic() {
     let (_, bob) = t.user("bob").await;
     let (_, carol) = t.user("carol").await;
     let grp = t
-        .dialog(&alice_t, json!({"type": 2, "name": "g", "occupants_ids": [bob, carol]}))
+        .dialog(
+            &alice_t,
+            json!({"type": 2, "name": "g", "occupants_ids": [bob, carol]}),
+        )
         .await;
     let mut a = Client::connect(&t, Via::Ws, alice, &password("alice")).await;
     let mut b = Client::connect(&t, Via::Tcp, bob, &password("bob")).await;
@@ -193,35 +229,64 @@ async fn privacy_lists_block_one_to_one_and_group_traffic() {
     );
     let mut q = PrivacyQuery::default();
     q.lists.push(list.clone());
-    assert_eq!(answer(&mut a, privacy_set("p1", q)).await.kind, IqType::Result);
+    assert_eq!(
+        answer(&mut a, privacy_set("p1", q)).await.kind,
+        IqType::Result
+    );
     // Not in force until it is the default list.
-    b.send_now(chat(alice, "before default", &oid(1), None, false)).await;
-    assert_eq!(a.expect_body().await.body.as_deref(), Some("before default"));
+    b.send_now(chat(alice, "before default", &oid(1), None, false))
+        .await;
+    assert_eq!(
+        a.expect_body().await.body.as_deref(),
+        Some("before default")
+    );
     let mut q = PrivacyQuery::default();
     q.default = Some(ListRef::named("blocked"));
-    assert_eq!(answer(&mut a, privacy_set("p2", q)).await.kind, IqType::Result);
+    assert_eq!(
+        answer(&mut a, privacy_set("p2", q)).await.kind,
+        IqType::Result
+    );
 
     // Names, default and the list read back.
-    let got = answer(&mut a, Iq::get("p3", IqPayload::Privacy(PrivacyQuery::default()))).await;
+    let got = answer(
+        &mut a,
+        Iq::get("p3", IqPayload::Privacy(PrivacyQuery::default())),
+    )
+    .await;
     let Some(IqPayload::Privacy(names)) = got.payload else {
         panic!("privacy names: {got:?}");
     };
-    assert_eq!(names.default.and_then(|d| d.name).as_deref(), Some("blocked"));
-    assert_eq!(names.lists.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(), ["blocked"]);
+    assert_eq!(
+        names.default.and_then(|d| d.name).as_deref(),
+        Some("blocked")
+    );
+    assert_eq!(
+        names
+            .lists
+            .iter()
+            .map(|l| l.name.as_str())
+            .collect::<Vec<_>>(),
+        ["blocked"]
+    );
     let mut q = PrivacyQuery::default();
     q.lists.push(PrivacyList::named("blocked"));
     let got = answer(&mut a, Iq::get("p4", IqPayload::Privacy(q))).await;
     let Some(IqPayload::Privacy(read)) = got.payload else {
         panic!("privacy list: {got:?}");
     };
-    assert_eq!(read.lists.first().map(PrivacyList::users), Some(list.users()));
+    assert_eq!(
+        read.lists.first().map(PrivacyList::users),
+        Some(list.users())
+    );
 
     // 1:1 from Bob is refused with an error; Carol still gets through.
     let blocked = oid(2);
-    b.send_now(chat(alice, "blocked", &blocked, None, true)).await;
+    b.send_now(chat(alice, "blocked", &blocked, None, true))
+        .await;
     let err = b.expect(|s| error_of(s, &blocked)).await;
     assert_eq!(err.condition.as_str(), "service-unavailable");
-    c.send_now(chat(alice, "from carol", &oid(3), None, false)).await;
+    c.send_now(chat(alice, "from carol", &oid(3), None, false))
+        .await;
     assert_eq!(a.expect_body().await.body.as_deref(), Some("from carol"));
 
     // In the group, Alice gets nothing from Bob (and Bob no error); Carol gets it.
@@ -241,15 +306,27 @@ async fn privacy_lists_block_one_to_one_and_group_traffic() {
     // Declining the default lifts the block; deleting the list works.
     let mut q = PrivacyQuery::default();
     q.default = Some(ListRef::none());
-    assert_eq!(answer(&mut a, privacy_set("p5", q)).await.kind, IqType::Result);
-    b.send_now(chat(alice, "unblocked", &oid(5), None, false)).await;
+    assert_eq!(
+        answer(&mut a, privacy_set("p5", q)).await.kind,
+        IqType::Result
+    );
+    b.send_now(chat(alice, "unblocked", &oid(5), None, false))
+        .await;
     assert_eq!(a.expect_body().await.body.as_deref(), Some("unblocked"));
     let mut q = PrivacyQuery::default();
     q.lists.push(PrivacyList::named("blocked"));
-    assert_eq!(answer(&mut a, privacy_set("p6", q)).await.kind, IqType::Result);
+    assert_eq!(
+        answer(&mut a, privacy_set("p6", q)).await.kind,
+        IqType::Result
+    );
     let mut q = PrivacyQuery::default();
     q.lists.push(PrivacyList::named("blocked"));
-    assert_eq!(answer(&mut a, Iq::get("p7", IqPayload::Privacy(q))).await.kind, IqType::Error);
+    assert_eq!(
+        answer(&mut a, Iq::get("p7", IqPayload::Privacy(q)))
+            .await
+            .kind,
+        IqType::Error
+    );
     let _ = Message::default();
     for x in [a, b, c] {
         x.close().await;

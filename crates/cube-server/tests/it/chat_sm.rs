@@ -39,12 +39,15 @@ async fn resumption_after_a_dropped_socket_loses_and_duplicates_nothing() {
         assert!(sm, "the server grants resumption");
         b.events.clear();
 
-        a.send_now(chat(bob, "m1", &oid(base + 1), None, false)).await;
+        a.send_now(chat(bob, "m1", &oid(base + 1), None, false))
+            .await;
         assert_eq!(b.expect_body().await.body.as_deref(), Some("m1"));
         // The socket dies; the server has not heard an ack for m1 (Bob handled it: h=1).
         let state = b.drop_socket().expect("resumable state");
-        a.send_now(chat(bob, "m2", &oid(base + 2), None, false)).await;
-        a.send_now(chat(bob, "m3", &oid(base + 3), None, false)).await;
+        a.send_now(chat(bob, "m2", &oid(base + 2), None, false))
+            .await;
+        a.send_now(chat(bob, "m3", &oid(base + 3), None, false))
+            .await;
         a.sync().await;
 
         let cfg = Client::config(bob, &password("bob"), via).with_resume(state);
@@ -53,9 +56,11 @@ async fn resumption_after_a_dropped_socket_loses_and_duplicates_nothing() {
         assert_eq!(got, ["m2", "m3"], "every message once, in order");
 
         // The resumed session is live: new traffic flows both ways.
-        a.send_now(chat(bob, "m4", &oid(base + 4), None, false)).await;
+        a.send_now(chat(bob, "m4", &oid(base + 4), None, false))
+            .await;
         assert_eq!(b.expect_body().await.body.as_deref(), Some("m4"));
-        b.send_now(chat(alice, "back", &oid(base + 5), None, false)).await;
+        b.send_now(chat(alice, "back", &oid(base + 5), None, false))
+            .await;
         assert_eq!(a.expect_body().await.body.as_deref(), Some("back"));
         b.close().await;
         // Nothing left over for the next plain login either.
@@ -81,7 +86,8 @@ async fn an_unknown_session_is_not_resumed_and_nothing_is_lost() {
     let b = Client::connect(&t, via, bob, &password("bob")).await;
     let mut state = b.drop_socket().expect("resumable state");
     state.previd = "no-such-session".into();
-    a.send_now(chat(bob, "while gone", &oid(1), None, false)).await;
+    a.send_now(chat(bob, "while gone", &oid(1), None, false))
+        .await;
     a.sync().await;
     let cfg = Client::config(bob, &password("bob"), via).with_resume(state);
     let mut b = Client::try_connect(&t, via, cfg).await.expect("bound anew");

@@ -3,6 +3,7 @@
 mod bad_input;
 mod chat_basic;
 mod chat_client;
+mod chat_faults;
 mod chat_golden;
 mod chat_rules;
 mod chat_sm;
