@@ -2,6 +2,7 @@
 //! in-memory database), and of its chat layer against Prosody.
 
 mod chat;
+mod prosody;
 mod proxy;
 mod renewal;
 mod rest;
