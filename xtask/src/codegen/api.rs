@@ -265,12 +265,19 @@ pub fn error_statuses(doc: &EndpointDoc) -> Vec<(u16, &'static str)> {
         out.push((413, "The body is larger than 1 MiB."));
     }
     out.push((422, "A field is missing or invalid."));
-    if matches!(doc.meta.name, "create_session" | "create_login") {
-        out.push((
+    out.push(if matches!(doc.meta.name, "create_session" | "create_login") {
+        (
             429,
-            "Too many failed password attempts for this login; `Retry-After` says when to retry.",
-        ));
-    }
+            "Too many requests (the application's rate limit per token and address), or too many \
+             failed passwords for this login; `Retry-After` says when to retry.",
+        )
+    } else {
+        (
+            429,
+            "Too many requests (the application's rate limit per token and address); \
+             `Retry-After` says when to retry.",
+        )
+    });
     out
 }
 
