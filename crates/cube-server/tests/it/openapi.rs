@@ -12,6 +12,7 @@
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use cube_server::domain::apps::AppSettings;
 use proptest::prelude::*;
 use reqwest::Method;
 use serde_json::{Map, Value, json};
@@ -842,5 +843,68 @@ fn the_generator_reaches_a_success_of_every_operation() {
                 op.path
             );
         }
+    });
+}
+
+#[test]
+fn rate_limited_answers_are_documented_too() {
+    let doc = doc();
+    let v = Validator { doc: &doc };
+    let ops = operations(&doc);
+    let op = |method: &str, path: &str| {
+        ops.iter()
+            .find(|o| o.method == method && o.path == path)
+            .cloned()
+            .expect("documented")
+    };
+    let (get_session, create_session) = (op("GET", "/session"), op("POST", "/session"));
+    runtime().block_on(async {
+        let server = TestServer::with_config(|c| {
+            c.with_app_settings(
+                APP,
+                AppSettings {
+                    rate_limit_per_minute: Some(3),
+                    ..AppSettings::default()
+                },
+            )
+        })
+        .await;
+        let token = server.app_token().await;
+        let mut limited = Vec::new();
+        for _ in 0..5 {
+            let a = server
+                .raw(Method::GET, "/session.json", Some(&token), None, Vec::new())
+                .await;
+            let req = Generated {
+                method: Method::GET,
+                path: "/session.json".into(),
+                token: Some(token.clone()),
+                content_type: None,
+                body: Vec::new(),
+            };
+            if let Err(e) = check_answer(&get_session, &v, &req, &a) {
+                panic!("{e}");
+            }
+            limited.push(a.status);
+        }
+        assert_eq!(limited.last(), Some(&429), "{limited:?}");
+        let body = json!({"application_id": APP, "auth_key": KEY});
+        for _ in 0..4 {
+            let a = server
+                .json(Method::POST, "/session.json", None, &body)
+                .await;
+            let req = Generated {
+                method: Method::POST,
+                path: "/session.json".into(),
+                token: None,
+                content_type: Some("application/json"),
+                body: body.to_string().into_bytes(),
+            };
+            if let Err(e) = check_answer(&create_session, &v, &req, &a) {
+                panic!("{e}");
+            }
+            limited.push(a.status);
+        }
+        assert_eq!(limited.last(), Some(&429), "{limited:?}");
     });
 }
