@@ -100,18 +100,25 @@ fn failure_response(f: &Failure) -> http::Response<Body> {
 
 async fn handle(State(service): State<Service>, req: http::Request<Body>) -> http::Response<Body> {
     let (parts, body) = req.into_parts();
+    if parts.method == http::Method::OPTIONS {
+        // A browser's CORS preflight: the JS SDK in a page talks to this server cross-origin.
+        let mut resp = http::Response::new(Body::empty());
+        *resp.status_mut() = StatusCode::NO_CONTENT;
+        add_common_headers(&mut resp);
+        return resp;
+    }
     let peer = parts
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip().to_string());
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
-        {
-            return failure_response(&Failure {
-                status: StatusCode::PAYLOAD_TOO_LARGE,
-                body: serde_json::json!({"errors": {"base": [format!("Request body is larger than {MAX_BODY_BYTES} bytes")]}}),
-                retry_after: None,
-            });
-        }
+        let mut resp = failure_response(&Failure {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            body: serde_json::json!({"errors": {"base": [format!("Request body is larger than {MAX_BODY_BYTES} bytes")]}}),
+            retry_after: None,
+        });
+        add_common_headers(&mut resp);
+        return resp;
     };
     let req = http::Request::from_parts(parts, bytes);
     let mut ctx = Context {
@@ -124,16 +131,46 @@ async fn handle(State(service): State<Service>, req: http::Request<Body>) -> htt
         Ok(r) => r.map(Body::from),
         Err(f) => failure_response(&f),
     };
+    // Never the token or the body: they carry secrets.
+    tracing::debug!(method = %req.method(), path = req.uri().path(), status = resp.status().as_u16(), "rest");
     if let Some(s) = &ctx.session {
         if let Ok(v) = HeaderValue::from_str(&expiration_header(s.expires_at)) {
             resp.headers_mut().insert("cb-token-expirationdate", v);
         }
     }
-    resp.headers_mut().insert(
+    add_common_headers(&mut resp);
+    resp
+}
+
+/// The API version header and the CORS headers every answer carries.
+fn add_common_headers(resp: &mut http::Response<Body>) {
+    let h = resp.headers_mut();
+    h.insert(
         "connectycube-rest-api-version",
         HeaderValue::from_static("0.1.1"),
     );
-    resp
+    h.insert(
+        http::header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    h.insert(
+        http::header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, POST, PUT, PATCH, DELETE, OPTIONS"),
+    );
+    h.insert(
+        http::header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static(
+            "CB-Token, CB-SDK, CB-AuthKey, CB-Administration-API-Key, ConnectyCube-REST-API-Version, Content-Type",
+        ),
+    );
+    h.insert(
+        http::header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("CB-Token-ExpirationDate, ConnectyCube-REST-API-Version"),
+    );
+    h.insert(
+        http::header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("86400"),
+    );
 }
 
 struct Context<'a> {

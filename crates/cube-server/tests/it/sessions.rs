@@ -315,3 +315,23 @@ async fn tokens_over_their_rate_get_429_with_retry_after() {
     t.clock.advance_millis(60_000);
     t.get("/session.json", &token).await.expect(200);
 }
+
+#[tokio::test]
+async fn browsers_get_cors_answers() {
+    let t = TestServer::start().await;
+    let a = t
+        .raw(Method::OPTIONS, "/chat/Dialog.json", None, None, Vec::new())
+        .await
+        .expect(204);
+    assert_eq!(a.headers["access-control-allow-origin"], "*");
+    let allowed = a.headers["access-control-allow-headers"].to_str().unwrap();
+    assert!(allowed.contains("CB-Token"));
+    let token = t.app_token().await;
+    let a = t.get("/session.json", &token).await.expect(200);
+    assert!(
+        a.headers["access-control-expose-headers"]
+            .to_str()
+            .unwrap()
+            .contains("CB-Token-ExpirationDate")
+    );
+}
