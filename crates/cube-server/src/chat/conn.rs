@@ -131,7 +131,7 @@ pub async fn run(core: Arc<ChatCore>, mut transport: Transport, framing: Framing
             };
             tokio::select! {
                 got = transport.recv(&mut buf) => Wake::Input(matches!(got, Ok(true))),
-                first = recv(rx) => Wake::Out(first),
+                first = recv(rx) => Wake::Out(first.map(Box::new)),
                 () = kicked(session) => Wake::Kicked,
                 () = sleep_until(timeout) => Wake::Timer,
             }
@@ -145,7 +145,7 @@ pub async fn run(core: Arc<ChatCore>, mut transport: Transport, framing: Framing
             }
             Wake::Input(false) => c.machine.connection_lost(),
             Wake::Out(Some(stanza)) => {
-                c.machine.send(stanza);
+                c.machine.send(*stanza);
                 if let Some(b) = c.bound.as_mut() {
                     for _ in 1..BATCH {
                         match b.rx.try_recv() {
@@ -180,7 +180,7 @@ pub async fn run(core: Arc<ChatCore>, mut transport: Transport, framing: Framing
 
 enum Wake {
     Input(bool),
-    Out(Option<Stanza>),
+    Out(Option<Box<Stanza>>),
     Kicked,
     Timer,
 }
@@ -263,11 +263,11 @@ impl Conn {
 
     async fn on_event(&mut self, event: ServerEvent) {
         match event {
-            ServerEvent::StreamOpened(header) => {
-                if !accepts_stream_to(header.to.as_deref(), self.core.router().domain()) {
-                    self.machine
-                        .close_with_error(StreamError::new(StreamErrorCondition::HostUnknown));
-                }
+            ServerEvent::StreamOpened(header)
+                if !accepts_stream_to(header.to.as_deref(), self.core.router().domain()) =>
+            {
+                self.machine
+                    .close_with_error(StreamError::new(StreamErrorCondition::HostUnknown));
             }
             ServerEvent::Authenticate {
                 authcid, password, ..

@@ -708,7 +708,9 @@ impl Router {
             |iq: &Iq, e: StanzaError| -> Vec<Stanza> { vec![Stanza::Iq(Iq::error_for(iq, e))] };
         let payload = iq.payload.clone();
         match (iq.kind.clone(), payload) {
-            (_, Some(IqPayload::Ping | IqPayload::Session)) => reply(&iq, None),
+            // Status streaming needs no state here: last activity is answered when asked.
+            (_, Some(IqPayload::Ping | IqPayload::Session))
+            | (IqType::Set, Some(IqPayload::StatusSubscribe(_))) => reply(&iq, None),
             (IqType::Set, Some(IqPayload::CarbonsEnable)) => {
                 s.set_carbons(true);
                 reply(&iq, None)
@@ -721,7 +723,7 @@ impl Router {
                 s.set_inactive(mobile.enable);
                 reply(&iq, None)
             }
-            (IqType::Set, Some(IqPayload::StatusSubscribe(_))) => reply(&iq, None),
+            // Status streaming needs no server state here: last activity is always current.
             (IqType::Get, Some(IqPayload::LastActivity(_))) => {
                 match self.last_activity(s, &iq).await {
                     Ok(seconds) => reply(
@@ -1079,10 +1081,10 @@ mod tests {
         let list = PrivacyList::for_users(
             "l",
             &[
-                (6, PrivacyAction::Deny, false),
-                (7, PrivacyAction::Deny, true),
+                (cube_model::UserId(6), PrivacyAction::Deny, false),
+                (cube_model::UserId(7), PrivacyAction::Deny, true),
             ],
-            1,
+            cube_model::AppId(1),
             "localhost",
             "muc.localhost",
         );

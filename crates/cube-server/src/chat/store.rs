@@ -71,12 +71,13 @@ pub fn set_scram(conn: &Connection, user_id: i64, creds: &ScramCredentials) -> R
 
 /// The stored SCRAM-SHA-1 credentials of a user, if any.
 pub fn scram(conn: &Connection, app_id: i64, user_id: i64) -> Result<Option<ScramCredentials>> {
-    let row: Option<(
+    type Row = (
         Option<Vec<u8>>,
         Option<u32>,
         Option<Vec<u8>>,
         Option<Vec<u8>>,
-    )> = conn
+    );
+    let row: Option<Row> = conn
         .prepare_cached(
             "SELECT scram_salt, scram_iterations, scram_stored_key, scram_server_key \
              FROM users WHERE id = ?1 AND app_id = ?2",

@@ -1,5 +1,6 @@
 //! Chat over both listeners: login, 1:1 and group delivery, carbons, history, offline queue,
 //! markers, typing, edits, deletions, last activity.
+#![allow(clippy::many_single_char_names)]
 
 use cube_xmpp::stanza::{
     ChatMarker, ChatState, ExtraParams, Iq, IqPayload, LastActivity, Message, MessageType, Remove,
@@ -211,7 +212,10 @@ async fn group_messages_reach_every_connected_occupant_from_the_room() {
             from.dialog_id().map(|d| d.to_string()),
             Some(dialog.clone())
         );
-        assert_eq!(from.occupant_user_id().map(|u| u.get()), Some(alice as u64));
+        assert_eq!(
+            from.occupant_user_id().map(cube_model::UserId::get),
+            Some(alice as u64)
+        );
     }
     // An outsider gets nothing.
     let outsider = d.drain().await;
@@ -467,7 +471,9 @@ async fn rest_messages_with_send_to_chat_are_delivered_over_chat() {
         sent.body["_id"].as_str().map(str::to_owned).as_ref()
     );
     assert_eq!(
-        got.from.and_then(|f| f.occupant_user_id()).map(|u| u.get()),
+        got.from
+            .and_then(|f| f.occupant_user_id())
+            .map(cube_model::UserId::get),
         Some(alice as u64)
     );
     assert_eq!(

@@ -1,5 +1,6 @@
 //! A small chat test client over real sockets: cube-xmpp's `ClientConnection` state machine on
 //! a WebSocket (tokio-tungstenite) or a TCP stream, plus raw-frame clients for bad input.
+#![allow(clippy::many_single_char_names)]
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -112,13 +113,17 @@ impl Socket {
         let mut all = Vec::new();
         let deadline = Instant::now() + WAIT;
         loop {
-            match tokio::time::timeout_at(deadline, self.recv()).await {
-                Ok(Some(b)) => all.extend_from_slice(&b),
-                Ok(None) => break,
-                Err(_) => panic!(
-                    "server did not close the socket; got so far: {}",
-                    String::from_utf8_lossy(&all)
-                ),
+            let got = tokio::time::timeout_at(deadline, self.recv())
+                .await
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "server did not close the socket; got so far: {}",
+                        String::from_utf8_lossy(&all)
+                    )
+                });
+            match got {
+                Some(b) => all.extend_from_slice(&b),
+                None => break,
             }
         }
         String::from_utf8_lossy(&all).into_owned()
@@ -231,8 +236,7 @@ impl Client {
         let timer = self
             .machine
             .poll_timeout()
-            .map(|t| self.epoch + Duration::from_millis(t))
-            .unwrap_or(deadline)
+            .map_or(deadline, |t| self.epoch + Duration::from_millis(t))
             .min(deadline);
         tokio::select! {
             got = self.socket.recv() => {

@@ -1,7 +1,9 @@
 //! Bad input and abuse: malformed XML, wrong namespaces, unknown stanzas, oversized stanzas,
 //! floods, half-open and silent sockets, slow readers. Each closes (or slows) only the
 //! offending stream; everyone else goes on.
+#![allow(clippy::many_single_char_names)]
 
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -33,10 +35,12 @@ async fn read_until(s: &mut Socket, marker: &str) -> String {
     let mut all = String::new();
     let deadline = Instant::now() + WAIT;
     while !all.contains(marker) {
-        match tokio::time::timeout_at(deadline, s.recv()).await {
-            Ok(Some(b)) => all.push_str(&String::from_utf8_lossy(&b)),
-            Ok(None) => panic!("closed before {marker}: {all}"),
-            Err(_) => panic!("no {marker} in time: {all}"),
+        let got = tokio::time::timeout_at(deadline, s.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no {marker} in time: {all}"));
+        match got {
+            Some(b) => all.push_str(&String::from_utf8_lossy(&b)),
+            None => panic!("closed before {marker}: {all}"),
         }
     }
     all
@@ -200,9 +204,10 @@ async fn a_flooding_client_is_slowed_down_and_others_are_served() {
     let mut flood = raw_login(&t, Via::Tcp, mallory, &password("mallory")).await;
     let mut burst = String::new();
     for i in 0..2_000 {
-        burst.push_str(&format!(
+        let _ = write!(
+            burst,
             r#"<message to="{mallory}-1@localhost" type="chat" id="f{i}" xmlns="jabber:client"><composing xmlns="http://jabber.org/protocol/chatstates"/></message>"#
-        ));
+        );
     }
     let writer = tokio::spawn(async move {
         flood.send(burst.as_bytes()).await;

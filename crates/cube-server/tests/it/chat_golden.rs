@@ -4,6 +4,7 @@
 //!
 //! Every C->S frame is sent verbatim except the SCRAM client-final message, which depends on
 //! the server's nonce and is recomputed (from the transcript's own client nonce and password).
+#![allow(clippy::many_single_char_names)]
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -26,7 +27,7 @@ const DIALOG: &str = "5f1e6a0c3d9e4a0001a1b2c3";
 /// A server with the transcripts' fixtures: app 385, users 5 and 6, the group dialog.
 async fn golden_server() -> TestServer {
     let t = TestServer::with_config(|mut c| {
-        c.domain = DOMAIN.to_owned();
+        DOMAIN.clone_into(&mut c.domain);
         c.with_app(APP, KEY, "golden-auth-secret")
     })
     .await;
@@ -193,7 +194,12 @@ async fn replay(name: &str) {
     assert!(rest.contains("<close"), "{name}: {rest}");
     // The 1:1 message of each scenario reached user 6.
     let got = watcher.expect_body().await;
-    assert_eq!(got.from.and_then(|f| f.user_id()).map(|u| u.get()), Some(5));
+    assert_eq!(
+        got.from
+            .and_then(|f| f.user_id())
+            .map(cube_model::UserId::get),
+        Some(5)
+    );
     watcher.close().await;
 }
 

@@ -1,4 +1,5 @@
 //! The chat cells of roles.md (send and receive per dialog type and role) and privacy lists.
+#![allow(clippy::many_single_char_names)]
 
 use cube_xmpp::Stanza;
 use cube_xmpp::stanza::{
@@ -15,8 +16,10 @@ fn password(login: &str) -> String {
 
 async fn admin_server() -> TestServer {
     TestServer::with_config(|c| {
-        let mut s = cube_server::domain::apps::AppSettings::default();
-        s.admin_api_key = Some("admin-key".into());
+        let s = cube_server::domain::apps::AppSettings {
+            admin_api_key: Some("admin-key".into()),
+            ..Default::default()
+        };
         c.with_app_settings(APP, s)
     })
     .await

@@ -1,5 +1,6 @@
 //! Stream management (XEP-0198): acknowledgements and resumption after a dropped socket, with
 //! nothing lost and nothing duplicated.
+#![allow(clippy::many_single_char_names)]
 
 use cube_xmpp::Stanza;
 use cube_xmpp::client::ClientEvent;

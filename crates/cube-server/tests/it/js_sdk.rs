@@ -1,6 +1,7 @@
 //! The official ConnectyCube JS SDK (connectycube@6.1.2, unchanged) against the in-process
 //! server: `interop/js/smoke.js` signs up two users, creates dialogs, chats over WebSocket,
 //! sends a read marker and reads history over REST.
+#![allow(clippy::many_single_char_names)]
 
 use std::path::PathBuf;
 use std::process::Command;
