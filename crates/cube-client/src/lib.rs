@@ -1,5 +1,56 @@
 //! The async Rust SDK for ConnectyCube: sessions that renew themselves, users, dialogs, messages
 //! and real-time chat that reconnects.
+//!
+//! ```no_run
+//! use cube_client::{Client, Query, UserParams};
+//! use cube_client::chat::ChatEvent;
+//! use futures_util::TryStreamExt;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! // The cloud by default; `.local(..)` points at `cube serve`.
+//! let client = Client::builder(385, "DFBMs9-8NlwQbfY")
+//!     .local("http://127.0.0.1:8080", "ws://127.0.0.1:5291", "localhost")
+//!     .build()?;
+//! client.create_app_session().await?;
+//! let bob = client
+//!     .users()
+//!     .sign_up(UserParams::new().with_login("bob").with_password("bob-secret-1"))
+//!     .await?;
+//! client.create_user_session("alice", "alice-secret-1").await?;
+//!
+//! // REST: typed calls, lists as streams that page by themselves.
+//! let group = client.dialogs().create_group("Team", [bob.id]).await?;
+//! let dialogs: Vec<_> = client.dialogs().list(Query::new()).try_collect().await?;
+//!
+//! // Chat: one stream of events; reconnects resume or catch up, each message once.
+//! let (chat, mut events) = client.connect_chat().await?;
+//! chat.send_to_dialog(group.id, "Hello team")?;
+//! while let Some(event) = events.recv().await {
+//!     if let ChatEvent::Message(m) = event {
+//!         println!("{:?}: {:?}", m.sender_id, m.body);
+//!     }
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! What the client does for you:
+//! - **Sessions renew themselves**: a call answered `401 Required session does not exist` makes
+//!   the client create a new session with the credentials it holds and send the call again,
+//!   once; the chat connection logs in with the new token when it reconnects.
+//! - **Errors say what failed**: [`Error`] names the call (`PUT /chat/Dialog/{id}`) and tells
+//!   apart "not sent", "timed out", "transport failed (may have been sent)", "unreadable
+//!   answer" and "refused by the server" ([`ApiError`]), with [`Error::is_retryable`].
+//! - **Retries are safe**: only idempotent requests are retried after a timeout or a 429/5xx,
+//!   with backoff and jitter ([`RetryPolicy`]).
+//! - **Lists page by themselves**: `list` calls return `Stream`s fetching pages of at most 100.
+//! - **Chat reconnects and never gets stuck** ([`chat::Backoff`]), resumes the stream when the
+//!   server allows it (XEP-0198), otherwise fetches what was missed from history, and delivers
+//!   each message once.
+//! - **The roles table is here too**: [`Client::can`] answers as the server would.
+//!
+//! Every call runs in a `tracing` span named `cube_call` with the endpoint, method and path;
+//! no token or password is ever logged.
 #![deny(missing_docs)]
 
 pub mod chat;
