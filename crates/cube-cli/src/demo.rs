@@ -477,3 +477,14 @@ async fn chat_steps(
     .await;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `cube demo` passes: every step, chat included, against the in-process server.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_demo_passes() {
+        Box::pin(run(Args { quiet: true })).await.unwrap();
+    }
+}
