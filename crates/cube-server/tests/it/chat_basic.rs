@@ -482,3 +482,94 @@ async fn rest_messages_with_send_to_chat_are_delivered_over_chat() {
     );
     b.close().await;
 }
+
+#[tokio::test]
+async fn direct_tls_on_the_tcp_listener() {
+    let t = TestServer::with_config(|mut c| {
+        c.tls = Some(super::chat_client::tls_files());
+        c
+    })
+    .await;
+    let (_, alice) = user(&t, "alice").await;
+    let (_, bob) = user(&t, "bob").await;
+    let mut a = Client::connect(&t, Via::Tls, alice, &password("alice")).await;
+    let mut b = Client::connect(&t, Via::Ws, bob, &password("bob")).await;
+    a.send_now(chat(bob, "over tls", &oid(60), None, false))
+        .await;
+    assert_eq!(b.expect_body().await.body.as_deref(), Some("over tls"));
+    b.send_now(chat(alice, "back", &oid(61), None, false)).await;
+    assert_eq!(a.expect_body().await.body.as_deref(), Some("back"));
+    a.close().await;
+    b.close().await;
+}
+
+#[tokio::test]
+async fn connections_per_user_are_bounded() {
+    let t = TestServer::with_config(|mut c| {
+        c.chat_limits.connections_per_user = 2;
+        c
+    })
+    .await;
+    let (_, alice) = user(&t, "alice").await;
+    let a1 = Client::connect(&t, Via::Ws, alice, &password("alice")).await;
+    let a2 = Client::connect(&t, Via::Tcp, alice, &password("alice")).await;
+    let third = Client::try_connect(
+        &t,
+        Via::Ws,
+        Client::config(alice, &password("alice"), Via::Ws),
+    )
+    .await;
+    match third {
+        Err(CloseReason::PeerError(e)) => assert_eq!(e.condition.as_str(), "policy-violation"),
+        Err(other) => panic!("third connection: {other:?}"),
+        Ok(_) => panic!("a third connection was accepted"),
+    }
+    a1.close().await;
+    let a3 = Client::connect(&t, Via::Ws, alice, &password("alice")).await;
+    a2.close().await;
+    a3.close().await;
+}
+
+#[tokio::test]
+async fn system_messages_and_mobile_state() {
+    let t = TestServer::start().await;
+    let (_, alice) = user(&t, "alice").await;
+    let (_, bob) = user(&t, "bob").await;
+    let mut a = Client::connect(&t, Via::Tcp, alice, &password("alice")).await;
+    let mut b = Client::connect(&t, Via::Ws, bob, &password("bob")).await;
+    let mut iq = Iq::set(
+        "m1",
+        IqPayload::Other(
+            cube_xmpp::Element::new("mobile", "http://tigase.org/protocol/mobile#v2")
+                .with_attr("enable", "true"),
+        ),
+    );
+    iq.to = None;
+    a.send_now(iq).await;
+    let answer = a
+        .expect(|s| match s {
+            Stanza::Iq(iq) if iq.id == "m1" => Some(iq.kind.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(answer, cube_xmpp::stanza::IqType::Result);
+    let mut headline = Message::new(MessageType::Headline)
+        .with_to(user_jid(bob))
+        .with_id(oid(70))
+        .with_extra_params(
+            ExtraParams::new()
+                .with("moduleIdentifier", "SystemNotifications")
+                .with("param1", "value1"),
+        );
+    headline.body = Some("sys".into());
+    a.send_now(headline).await;
+    let got = b.expect_body().await;
+    assert_eq!(got.message_type(), MessageType::Headline);
+    assert_eq!(got.from.as_ref(), a.jid.as_ref());
+    assert_eq!(
+        got.extra_params.as_ref().and_then(|p| p.get("param1")),
+        Some("value1")
+    );
+    a.close().await;
+    b.close().await;
+}

@@ -14,6 +14,8 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
+use tokio_rustls::rustls::pki_types::ServerName;
+use tokio_rustls::rustls::{ClientConfig as TlsConfig, RootCertStore};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
@@ -30,6 +32,8 @@ pub const DOMAIN: &str = "localhost";
 pub enum Via {
     Ws,
     Tcp,
+    /// Direct TLS on the TCP listener (servers started with a certificate).
+    Tls,
 }
 
 pub const BOTH: [Via; 2] = [Via::Ws, Via::Tcp];
@@ -40,6 +44,33 @@ type WsStream = tokio_tungstenite::WebSocketStream<TcpStream>;
 pub enum Socket {
     Ws(Box<WsStream>),
     Tcp(TcpStream),
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+/// The PEM files of the test certificate (CN and SAN `localhost`, self-signed).
+pub fn tls_files() -> cube_server::chat::TlsFiles {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/data");
+    cube_server::chat::TlsFiles {
+        cert: dir.join("chat-tls-cert.pem"),
+        key: dir.join("chat-tls-key.pem"),
+    }
+}
+
+/// A TLS client that trusts only the test certificate.
+fn tls_connector() -> tokio_rustls::TlsConnector {
+    let pem = std::fs::read(tls_files().cert).expect("test certificate");
+    let mut roots = RootCertStore::empty();
+    for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
+        roots.add(cert.expect("pem")).expect("root");
+    }
+    let config = TlsConfig::builder_with_provider(std::sync::Arc::new(
+        tokio_rustls::rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("protocols")
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
 }
 
 impl Socket {
@@ -68,6 +99,15 @@ impl Socket {
                 let addr: SocketAddr = server.server.tcp_addr().expect("tcp listener");
                 Socket::Tcp(TcpStream::connect(addr).await.expect("tcp connect"))
             }
+            Via::Tls => {
+                let addr: SocketAddr = server.server.tcp_addr().expect("tcp listener");
+                let tcp = TcpStream::connect(addr).await.expect("tcp connect");
+                let tls = tls_connector()
+                    .connect(ServerName::try_from("localhost").expect("name"), tcp)
+                    .await
+                    .expect("tls handshake");
+                Socket::Tls(Box::new(tls))
+            }
         }
     }
 
@@ -81,6 +121,7 @@ impl Socket {
                 .await
                 .is_ok(),
             Socket::Tcp(s) => s.write_all(bytes).await.is_ok(),
+            Socket::Tls(s) => s.write_all(bytes).await.is_ok() && s.flush().await.is_ok(),
         }
     }
 
@@ -95,16 +136,8 @@ impl Socket {
                     Ok(_) => {}
                 }
             },
-            Socket::Tcp(s) => {
-                let mut buf = vec![0; 16 * 1024];
-                match s.read(&mut buf).await {
-                    Ok(0) | Err(_) => None,
-                    Ok(n) => {
-                        buf.truncate(n);
-                        Some(buf)
-                    }
-                }
-            }
+            Socket::Tcp(s) => read_some(s).await,
+            Socket::Tls(s) => read_some(s.as_mut()).await,
         }
     }
 
@@ -127,6 +160,17 @@ impl Socket {
             }
         }
         String::from_utf8_lossy(&all).into_owned()
+    }
+}
+
+async fn read_some(s: &mut (impl AsyncReadExt + Unpin)) -> Option<Vec<u8>> {
+    let mut buf = vec![0; 16 * 1024];
+    match s.read(&mut buf).await {
+        Ok(0) | Err(_) => None,
+        Ok(n) => {
+            buf.truncate(n);
+            Some(buf)
+        }
     }
 }
 
@@ -162,7 +206,7 @@ impl Client {
     pub fn config(user: i64, password: &str, via: Via) -> ClientConfig {
         let framing = match via {
             Via::Ws => Framing::WebSocket,
-            Via::Tcp => Framing::Tcp,
+            Via::Tcp | Via::Tls => Framing::Tcp,
         };
         ClientConfig::new(user_jid(user), Password::new(password), framing)
             .with_stream_to("127.0.0.1")

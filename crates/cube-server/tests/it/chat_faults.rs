@@ -26,7 +26,7 @@ const WS_OPEN: &str =
 fn open_frame(via: Via) -> &'static str {
     match via {
         Via::Ws => WS_OPEN,
-        Via::Tcp => TCP_OPEN,
+        Via::Tcp | Via::Tls => TCP_OPEN,
     }
 }
 
