@@ -456,3 +456,102 @@ async fn chat_goes_on_across_session_expiry() {
     b_chat.disconnect().await;
     let _ = UserId(0);
 }
+
+#[tokio::test]
+async fn a_server_restart_loses_and_duplicates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = cube_server::Location::File(dir.path().join("cube.sqlite3"));
+    let with_file = |db: cube_server::Location| {
+        move |mut c: cube_server::ServerConfig| {
+            c.db = db;
+            c
+        }
+    };
+    let t = TestServer::start_with(with_file(db.clone())).await;
+    let rest = Proxy::start(t.server.rest_addr()).await;
+    let ws = Proxy::start(t.server.ws_addr().unwrap()).await;
+    let client = || {
+        Client::builder(crate::support::APP_ID, crate::support::AUTH_KEY)
+            .local(
+                format!("http://{}", rest.addr),
+                format!("ws://{}", ws.addr),
+                "localhost",
+            )
+            .build()
+            .unwrap()
+    };
+    let (alice, bob) = (client(), client());
+    for (c, login) in [(&alice, "alice"), (&bob, "bob")] {
+        c.users()
+            .sign_up(
+                cube_client::UserParams::new()
+                    .with_login(login)
+                    .with_password(format!("{login}-pass")),
+            )
+            .await
+            .unwrap();
+        c.create_user_session(login, format!("{login}-pass"))
+            .await
+            .unwrap();
+    }
+    let b = bob.current_user_id().unwrap();
+    let (a_chat, mut a_ev) = connect(&alice, None).await;
+    let (b_chat, mut b_ev) = connect(&bob, None).await;
+    let group = alice.dialogs().create_group("restart", [b]).await.unwrap();
+    let private = alice.dialogs().create_private(b).await.unwrap();
+    let send = |i: usize| {
+        let text = format!("message {i}");
+        if i % 2 == 0 {
+            a_chat.send_to_dialog(group.id, text).unwrap()
+        } else {
+            a_chat
+                .send(OutgoingMessage::new(Target::User(b), text).in_dialog(private.id))
+                .unwrap()
+        }
+    };
+    let mut sent: Vec<String> = (0..6).map(send).collect();
+    let mut bob_sees = Counter::new(&mut b_ev);
+    bob_sees.all_of(&sent[..5], &sent[5]).await;
+
+    // The server goes away and comes back on other ports, with the same database.
+    let TestServer { server, clock } = t;
+    server.shutdown().await;
+    rest.drop_connections();
+    ws.drop_connections();
+    expect(&mut a_ev, "alice's disconnection", |ev| {
+        matches!(ev, ChatEvent::State(ConnectionState::Disconnected { .. })).then_some(())
+    })
+    .await;
+    // Sent while the server is down: held, then sent after the reconnect.
+    sent.extend((6..10).map(send));
+    let mut config = cube_server::ServerConfig::ephemeral().with_app(
+        crate::support::APP_ID as i64,
+        crate::support::AUTH_KEY,
+        crate::support::AUTH_SECRET,
+    );
+    config.clock = std::sync::Arc::new(clock);
+    config.create_dev_app = false;
+    let server = cube_server::Server::start(with_file(db)(config))
+        .await
+        .unwrap();
+    rest.retarget(server.rest_addr());
+    ws.retarget(server.ws_addr().unwrap());
+
+    let resumed = bob_sees.reconnected().await;
+    assert!(!resumed, "a restarted server cannot resume");
+    sent.extend((10..14).map(send));
+    let fence = a_chat.send_to_user(b, "fence").unwrap();
+    bob_sees.all_of(&sent, &fence).await;
+    for id in &sent {
+        assert_eq!(bob_sees.counts.get(id), Some(&1), "{id}");
+    }
+    // Nothing was stored twice either.
+    let history: Vec<_> =
+        futures_util::TryStreamExt::try_collect::<Vec<_>>(bob.messages().history(group.id))
+            .await
+            .unwrap();
+    assert_eq!(history.len(), 7, "{history:?}");
+    a_chat.disconnect().await;
+    b_chat.disconnect().await;
+    server.shutdown().await;
+}

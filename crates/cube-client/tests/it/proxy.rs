@@ -2,6 +2,7 @@
 //! demand, as a network failure would.
 
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::broadcast;
@@ -10,6 +11,7 @@ use tokio::sync::broadcast;
 pub struct Proxy {
     pub addr: SocketAddr,
     kill: broadcast::Sender<()>,
+    target: Arc<Mutex<SocketAddr>>,
 }
 
 impl Proxy {
@@ -19,9 +21,12 @@ impl Proxy {
         let addr = listener.local_addr().unwrap();
         let (kill, _) = broadcast::channel(16);
         let kill_tx = kill.clone();
+        let target = Arc::new(Mutex::new(target));
+        let current = target.clone();
         tokio::spawn(async move {
             while let Ok((mut inbound, _)) = listener.accept().await {
                 let mut stop = kill_tx.subscribe();
+                let target = *current.lock().unwrap();
                 tokio::spawn(async move {
                     let Ok(mut outbound) = TcpStream::connect(target).await else {
                         return;
@@ -34,7 +39,12 @@ impl Proxy {
                 });
             }
         });
-        Proxy { addr, kill }
+        Proxy { addr, kill, target }
+    }
+
+    /// Forwards new connections to `target` from now on (a restarted server's new port).
+    pub fn retarget(&self, target: SocketAddr) {
+        *self.target.lock().unwrap() = target;
     }
 
     /// Drops every connection open now.
