@@ -290,14 +290,7 @@ impl Conn {
             }
             ServerEvent::ScramLookup { authcid } => {
                 let creds = match parse_authcid(&authcid) {
-                    Some((app, user)) => self
-                        .core
-                        .router()
-                        .service()
-                        .read(move |c| store::scram(c, app, user))
-                        .await
-                        .ok()
-                        .flatten(),
+                    Some((app, user)) => self.scram_credentials(app, user).await,
                     None => None,
                 };
                 self.machine
@@ -379,6 +372,36 @@ impl Conn {
             ServerEvent::Closed(reason) => self.closed = Some(reason),
             _ => {}
         }
+    }
+
+    /// The SCRAM-SHA-1 credentials of a user: derived from the password at sign-up, or, for a
+    /// user without a password, from the newest live session token (the chat password of
+    /// provider and identity-provider users, wire.md §8.3; the Node SDK prefers SCRAM).
+    async fn scram_credentials(
+        &self,
+        app: i64,
+        user: i64,
+    ) -> Option<cube_xmpp::sasl::ScramCredentials> {
+        let service = self.core.router().service().clone();
+        let now = service.now();
+        let (stored, token) = service
+            .read(move |c| {
+                let stored = store::scram(c, app, user)?;
+                let token = match stored {
+                    Some(_) => None,
+                    None => store::latest_token(c, app, user, now)?,
+                };
+                Ok((stored, token))
+            })
+            .await
+            .ok()?;
+        if stored.is_some() {
+            return stored;
+        }
+        let token = token?;
+        tokio::task::spawn_blocking(move || store::derive_scram(&token))
+            .await
+            .ok()
     }
 
     async fn finish(mut self) {

@@ -100,6 +100,23 @@ pub fn scram(conn: &Connection, app_id: i64, user_id: i64) -> Result<Option<Scra
     }))
 }
 
+/// The token of a user's most recently used live session (SCRAM for users who log in to chat
+/// with a session token: provider, Firebase and identity-provider users).
+pub fn latest_token(
+    conn: &Connection,
+    app_id: i64,
+    user_id: i64,
+    now: i64,
+) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT token FROM sessions WHERE app_id = ?1 AND user_id = ?2 AND expires_at > ?3 \
+             ORDER BY updated_at DESC, id DESC LIMIT 1",
+        )?
+        .query_row(params![app_id, user_id, now], |r| r.get(0))
+        .optional()?)
+}
+
 /// Derives SCRAM credentials for a new password with a fresh random salt (slow: PBKDF2).
 pub fn derive_scram(password: &str) -> ScramCredentials {
     let salt = crate::ids::random_bytes::<16>();

@@ -573,3 +573,34 @@ async fn system_messages_and_mobile_state() {
     a.close().await;
     b.close().await;
 }
+
+#[tokio::test]
+async fn users_without_a_password_log_in_with_their_session_token_over_plain_and_scram() {
+    let t = TestServer::start().await;
+    let a = t
+        .json(
+            reqwest::Method::POST,
+            "/session.json",
+            None,
+            &json!({"application_id": super::support::APP, "auth_key": super::support::KEY,
+                    "user": {"guest": "1", "full_name": "Guest"}}),
+        )
+        .await
+        .expect(201);
+    let token = a.body["session"]["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let guest = a.body["session"]["user_id"].as_i64().expect("user id");
+    for via in BOTH {
+        for (scram, plain) in [(true, false), (false, true)] {
+            let cfg = Client::config(guest, &token, via).with_mechanisms(scram, plain);
+            let c = Client::try_connect(&t, via, cfg)
+                .await
+                .unwrap_or_else(|e| panic!("{via:?} scram={scram}: {e:?}"));
+            c.close().await;
+            let cfg = Client::config(guest, "not-the-token", via).with_mechanisms(scram, plain);
+            assert!(Client::try_connect(&t, via, cfg).await.is_err());
+        }
+    }
+}
