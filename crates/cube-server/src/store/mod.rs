@@ -81,6 +81,9 @@ enum Command {
 pub struct Store {
     writer: mpsc::Sender<Command>,
     readers: Option<Arc<Mutex<Vec<Connection>>>>,
+    /// One permit per pooled read connection: readers wait here (asynchronously) rather than
+    /// opening connections, which costs a schema parse and an empty statement cache.
+    read_permits: Arc<tokio::sync::Semaphore>,
     path: Option<PathBuf>,
 }
 
@@ -152,6 +155,7 @@ impl Store {
         Ok(Self {
             writer: tx,
             readers,
+            read_permits: Arc::new(tokio::sync::Semaphore::new(READERS)),
             path,
         })
     }
@@ -176,7 +180,11 @@ impl Store {
         let (Some(pool), Some(path)) = (self.readers.clone(), self.path.clone()) else {
             return self.submit(f, false).await;
         };
+        let Ok(permit) = self.read_permits.clone().acquire_owned().await else {
+            return Err(E::from(StoreError::Closed));
+        };
         let joined = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let pooled = pool.lock().ok().and_then(|mut p| p.pop());
             let conn = match pooled {
                 Some(conn) => conn,
