@@ -310,6 +310,18 @@ impl Client {
         adjust: impl FnOnce(ChatConfig) -> ChatConfig,
     ) -> Result<(Chat, ChatEvents), ChatError> {
         let user = self.current_user_id().ok_or(ChatError::NoUser)?;
+        self.connect_chat_as(user, credentials, adjust).await
+    }
+
+    /// Connects `user` to chat, whether or not the client holds a session yet: with a
+    /// [`ChatCredentials::Password`], chat, session creation and the first history page can
+    /// start together (`tokio::join!`) instead of one after another.
+    pub async fn connect_chat_as(
+        &self,
+        user: UserId,
+        credentials: ChatCredentials,
+        adjust: impl FnOnce(ChatConfig) -> ChatConfig,
+    ) -> Result<(Chat, ChatEvents), ChatError> {
         let app = self.app_id().0;
         let ep = self.endpoints();
         let jid = Jid::user(user, self.app_id(), &ep.chat_domain)

@@ -526,3 +526,90 @@ async fn messages_every_call() {
     let _ = a;
     let _ = AUTH_KEY;
 }
+
+/// A listener that accepts connections and never answers.
+async fn black_hole() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = listener.accept().await {
+            held.push(sock);
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn errors_tell_what_happened_to_the_request() {
+    let client = |url: String| {
+        cube_client::Client::builder(APP_ID, AUTH_KEY)
+            .api_url(url)
+            .request_timeout(std::time::Duration::from_millis(300))
+            .retry_policy(cube_client::RetryPolicy::never())
+            .build()
+            .unwrap()
+    };
+    // Nobody listens: a transport error (retryable), naming the call.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let err = client(format!("http://{closed}"))
+        .create_app_session()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(err.is_retryable());
+    assert_eq!(err.call().unwrap().to_string(), "POST /session");
+
+    // Accepted and never answered: a timeout.
+    let err = client(black_hole().await)
+        .create_app_session()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+
+    // Answered 200 with something that is not a session: unreadable.
+    let err = client(
+        verifier("<html>not json</html>")
+            .await
+            .replace("/verify", ""),
+    )
+    .create_app_session()
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    assert!(!err.is_retryable());
+
+    // A chat connection to nowhere fails with a chat error.
+    let t = TestServer::start().await;
+    let (alice, _) = t.user("alice").await;
+    let err = alice
+        .connect_chat_with(cube_client::chat::ChatCredentials::SessionToken, |mut c| {
+            c.transport = cube_client::ChatTransport::parse(&format!("xmpp://{closed}")).unwrap();
+            c
+        })
+        .await
+        .unwrap_err();
+    assert!(err.is_retryable(), "{err:?}");
+}
+
+#[tokio::test]
+async fn session_chat_and_history_start_together() {
+    let t = TestServer::start().await;
+    let (_, a) = t.user("alice").await;
+    let client = t.client();
+    let (session, chat) = tokio::join!(
+        client.create_user_session("alice", "alice-pass"),
+        client.connect_chat_as(
+            a.id,
+            cube_client::chat::ChatCredentials::Password("alice-pass".into()),
+            |c| c
+        ),
+    );
+    assert_eq!(session.unwrap().user_id, a.id);
+    let (chat, _events) = chat.unwrap();
+    assert_eq!(chat.jid().user_id(), Some(a.id));
+    chat.disconnect().await;
+}
