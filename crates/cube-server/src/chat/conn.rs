@@ -133,6 +133,7 @@ pub async fn run(core: Arc<ChatCore>, mut transport: Transport, framing: Framing
                 got = transport.recv(&mut buf) => Wake::Input(matches!(got, Ok(true))),
                 first = recv(rx) => Wake::Out(first.map(Box::new)),
                 () = kicked(session) => Wake::Kicked,
+                () = c.core.stopping() => Wake::Stopping,
                 () = sleep_until(timeout) => Wake::Timer,
             }
         };
@@ -172,6 +173,9 @@ pub async fn run(core: Arc<ChatCore>, mut transport: Transport, framing: Framing
                 c.machine.close_with_error(error);
             }
             Wake::Timer => c.on_timer(),
+            Wake::Stopping => c
+                .machine
+                .close_with_error(StreamError::new(StreamErrorCondition::SystemShutdown)),
         }
     }
     let _ = tokio::time::timeout(c.core.limits().write_timeout, transport.shutdown()).await;
@@ -179,6 +183,7 @@ pub async fn run(core: Arc<ChatCore>, mut transport: Transport, framing: Framing
 }
 
 enum Wake {
+    Stopping,
     Input(bool),
     Out(Option<Box<Stanza>>),
     Kicked,

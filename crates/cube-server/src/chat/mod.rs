@@ -174,11 +174,14 @@ pub struct ChatCore {
     resumable: Mutex<HashMap<String, Arc<Session>>>,
     park_notify: tokio::sync::Notify,
     tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+    /// One permit per open connection (bound or not), `connections_total` in all.
+    connections: Arc<tokio::sync::Semaphore>,
+    stop: watch::Receiver<bool>,
 }
 
 impl ChatCore {
     /// The shared state over this service with these limits.
-    pub fn new(service: Service, limits: ChatLimits) -> Self {
+    pub fn new(service: Service, limits: ChatLimits, stop: watch::Receiver<bool>) -> Self {
         let hub = Arc::new(Hub::new(
             limits.connections_per_user,
             limits.connections_total,
@@ -186,13 +189,25 @@ impl ChatCore {
         ));
         Self {
             router: Router::new(service, hub, limits.offline_per_user),
-            limits,
             epoch: tokio::time::Instant::now(),
             parked: Mutex::new(HashMap::new()),
             resumable: Mutex::new(HashMap::new()),
             park_notify: tokio::sync::Notify::new(),
             tls: None,
+            connections: Arc::new(tokio::sync::Semaphore::new(limits.connections_total)),
+            stop,
+            limits,
         }
+    }
+
+    /// Resolves when the server is stopping.
+    pub(crate) async fn stopping(&self) {
+        stopped(self.stop.clone()).await;
+    }
+
+    /// A permit for one more connection; none when the server holds the most it may.
+    pub(crate) fn admit(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.connections.clone().try_acquire_owned().ok()
     }
 
     /// The router.
@@ -349,6 +364,12 @@ async fn stopped(mut stop: watch::Receiver<bool>) {
 }
 
 async fn ws_upgrade(State(core): State<Arc<ChatCore>>, ws: WebSocketUpgrade) -> Response {
+    let Some(permit) = core.admit() else {
+        return axum::response::IntoResponse::into_response((
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            "too many connections",
+        ));
+    };
     // Above the stanza limit, so that an oversized stanza gets an XMPP stream error from the
     // parser rather than a bare WebSocket close.
     let max = core
@@ -360,6 +381,7 @@ async fn ws_upgrade(State(core): State<Arc<ChatCore>>, ws: WebSocketUpgrade) -> 
         .max_message_size(max)
         .max_frame_size(max)
         .on_upgrade(move |socket| async move {
+            let _permit = permit;
             conn::run(
                 core,
                 Transport::Ws(Box::new(socket)),
@@ -380,7 +402,7 @@ pub async fn start(
         .write(store::ensure_schema)
         .await
         .map_err(ChatError::Store)?;
-    let mut core = ChatCore::new(service.clone(), options.limits.clone());
+    let mut core = ChatCore::new(service.clone(), options.limits.clone(), stop.clone());
     if let Some(files) = &options.tls {
         core.tls = Some(tls::server_config(files).map_err(ChatError::Tls)?);
     }
@@ -436,9 +458,12 @@ pub async fn start(
                 tokio::select! {
                     accepted = listener.accept() => {
                         let Ok((stream, _peer)) = accepted else { continue };
+                        // Beyond the connection bound, a new socket is closed at once.
+                        let Some(permit) = tcp_core.admit() else { continue };
                         let _ = stream.set_nodelay(true);
                         let core = tcp_core.clone();
                         tokio::spawn(async move {
+                            let _permit = permit;
                             let transport = match &core.tls {
                                 Some(cfg) => match tls::accept(cfg.clone(), stream).await {
                                     Some(s) => Transport::Stream(s),

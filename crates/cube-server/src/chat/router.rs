@@ -5,7 +5,7 @@
 //! [`Router::handle`] takes one stanza and returns the stanzas to send back on the sender's
 //! own connection; everything for other resources goes through the [`Hub`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use cube_model::dialog::DialogType;
@@ -62,6 +62,9 @@ pub struct Router {
     muc: String,
     offline_max: usize,
     privacy: Mutex<HashMap<UserKey, Option<Arc<PrivacyList>>>>,
+    /// Users known to exist (users are rarely deleted; a stale entry only lets a message to a
+    /// deleted user be queued offline).
+    known: Mutex<HashSet<UserKey>>,
 }
 
 fn error_stanza_for_message(m: &Message, error: StanzaError) -> Stanza {
@@ -263,6 +266,7 @@ impl Router {
             hub,
             offline_max,
             privacy: Mutex::new(HashMap::new()),
+            known: Mutex::new(HashSet::new()),
         }
     }
 
@@ -373,6 +377,31 @@ impl Router {
         }
         cache.insert(key, list.clone());
         list
+    }
+
+    async fn user_exists(&self, app_id: i64, user_id: i64) -> bool {
+        let key = (app_id, user_id);
+        let lock = || {
+            self.known
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if lock().contains(&key) || self.hub.is_online(app_id, user_id) {
+            return true;
+        }
+        let exists = self
+            .service
+            .read(move |c| users::exists(c, app_id, user_id))
+            .await
+            .unwrap_or(false);
+        if exists {
+            let mut known = lock();
+            if known.len() > 1_000_000 {
+                known.clear();
+            }
+            known.insert(key);
+        }
+        exists
     }
 
     fn forget_privacy(&self, app_id: i64, user_id: i64) {
@@ -518,12 +547,7 @@ impl Router {
         recipient: i64,
     ) -> Vec<Stanza> {
         let app = s.app_id;
-        let exists = self
-            .service
-            .read(move |c| users::exists(c, app, recipient))
-            .await
-            .unwrap_or(false);
-        if !exists {
+        if !self.user_exists(app, recipient).await {
             return vec![error_stanza_for_message(
                 &m,
                 cancel(DefinedCondition::ItemNotFound, "No such user"),

@@ -250,3 +250,29 @@ async fn a_slow_reader_is_disconnected_without_slowing_the_sender() {
     a.close().await;
     c.close().await;
 }
+
+#[tokio::test]
+async fn shutdown_closes_chat_streams_with_system_shutdown() {
+    let t = TestServer::start().await;
+    let (_, alice) = t.user("alice").await;
+    let mut clients = Vec::new();
+    for via in BOTH {
+        clients.push(Client::connect(&t, via, alice, &password("alice")).await);
+    }
+    // A connection that never authenticates is closed too.
+    let mut idle = Socket::open(&t, Via::Tcp).await;
+    t.server.shutdown().await;
+    for mut c in clients {
+        let reason = c
+            .next_event(|e| match e {
+                cube_xmpp::client::ClientEvent::Closed(r) => Some(r.clone()),
+                _ => None,
+            })
+            .await;
+        assert!(
+            matches!(&reason, cube_xmpp::CloseReason::PeerError(e) if e.condition.as_str() == "system-shutdown"),
+            "{reason:?}"
+        );
+    }
+    let _ = idle.read_to_close().await;
+}
