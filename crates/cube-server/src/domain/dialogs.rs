@@ -620,17 +620,20 @@ pub fn list(
     let mut all: Vec<Value> = vec![Value::Integer(actor.app_id), Value::Integer(actor.user_id)];
     all.extend(params);
     all.extend(ext_params);
-    let total: i64 = conn
-        .prepare_cached(&format!("SELECT COUNT(*) {base}{cond}{ext_terms}"))?
-        .query_row(rusqlite::params_from_iter(all.iter()), |r| r.get(0))?;
+    let count = |all: &[Value]| -> Result<i64> {
+        Ok(conn
+            .prepare_cached(&format!("SELECT COUNT(*) {base}{cond}{ext_terms}"))?
+            .query_row(rusqlite::params_from_iter(all.iter()), |r| r.get(0))?)
+    };
     if count_only {
         return Ok(DialogPage {
-            total_entries: total,
+            total_entries: count(&all)?,
             skip,
             limit,
             items: Vec::new(),
         });
     }
+    let filter_params = all.clone();
     all.push(Value::Integer(limit));
     all.push(Value::Integer(skip));
     let cols = COLUMNS
@@ -671,6 +674,12 @@ pub fn list(
             Ok(d)
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    // A first page that is not full holds every match: no need to count them.
+    let total = if skip == 0 && (items.len() as i64) < limit {
+        items.len() as i64
+    } else {
+        count(&filter_params)?
+    };
     Ok(DialogPage {
         total_entries: total,
         skip,
