@@ -196,3 +196,60 @@ impl Target {
         Ok(client)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_files_parse_and_reject_unknown_keys() {
+        let file: File = toml::from_str(
+            r#"
+            [profile.local]
+            api_url = "http://127.0.0.1:8080"
+            chat_url = "ws://127.0.0.1:5291"
+            chat_domain = "localhost"
+            app_id = 1
+            auth_key = "k"
+            login = "alice"
+            password = "p"
+            "#,
+        )
+        .unwrap();
+        let p = &file.profile["local"];
+        assert_eq!(p.app_id, Some(1));
+        assert_eq!(p.login.as_deref(), Some("alice"));
+        assert!(toml::from_str::<File>("[profile.x]\nap_id = 1\n").is_err());
+    }
+
+    #[test]
+    fn flags_build_a_client_and_refuse_half_logins() {
+        use clap::Parser;
+        #[derive(Debug, Parser)]
+        struct Cli {
+            #[command(flatten)]
+            target: Target,
+        }
+        let cli = Cli::try_parse_from(["cube", "--profile-none-such-flag"]);
+        assert!(cli.is_err(), "unknown flags are a clap error");
+        let cli = Cli::try_parse_from([
+            "cube",
+            "--app-id",
+            "5",
+            "--auth-key",
+            "k",
+            "--api-url",
+            "http://127.0.0.1:1",
+            "--login",
+            "alice",
+        ])
+        .unwrap();
+        let err = cli.target.client().unwrap_err();
+        assert!(err.to_string().contains("--password"), "{err}");
+        let cli = Cli::try_parse_from(["cube", "--app-id", "5", "--auth-key", "k", "--token", "t"])
+            .unwrap();
+        let (client, login) = cli.target.client().unwrap();
+        assert!(matches!(login, Login::Token(_)));
+        assert_eq!(client.endpoints(), &Endpoints::cloud());
+    }
+}

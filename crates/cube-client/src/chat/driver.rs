@@ -240,7 +240,7 @@ impl Driver {
                             self.outbox.push_front(s);
                         }
                     }
-                    self.lost_at = Some(super::unix_now());
+                    self.lost_at = Some(self.config.clock.now_unix());
                     self.set_state(ConnectionState::Disconnected {
                         reason: describe(&reason),
                     });
@@ -431,7 +431,7 @@ impl Driver {
         let since = self
             .newest_seen
             .or(self.lost_at)
-            .unwrap_or_else(super::unix_now)
+            .unwrap_or_else(|| self.config.clock.now_unix())
             - CATCH_UP_MARGIN_SECS;
         let dialogs_query = Query::new().with_filter(Filter::new(
             "last_message_date_sent",
@@ -561,7 +561,7 @@ impl Driver {
         };
         let marker = cube_xmpp::Message::new(MessageType::Chat)
             .with_to(from.to_bare())
-            .with_id(super::new_message_id())
+            .with_id(super::new_message_id(self.config.clock.now_unix()))
             .with_marker(cube_xmpp::stanza::ChatMarker::Received { id: id.clone() })
             .with_extra_params(
                 ExtraParams::new().with("dialog_id", msg.dialog_id.clone().unwrap_or_default()),

@@ -38,7 +38,7 @@ pub use error::ChatError;
 pub use events::{ChatEvent, ChatMessage, ConnectionState, SystemMessage};
 
 use crate::client::Client;
-use crate::config::ChatTransport;
+use crate::config::{ChatTransport, Clock, SystemClock};
 
 /// The chat password: the user's password, or the session token (kept fresh across renewals).
 #[derive(Clone)]
@@ -95,6 +95,8 @@ pub struct ChatConfig {
     pub tls: Option<Arc<rustls::ClientConfig>>,
     /// The REST client: session token as password, and history catch-up after a reconnect.
     pub client: Option<Client>,
+    /// The clock of `date_sent` and message ids (the client's, when connected through one).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl ChatConfig {
@@ -120,6 +122,7 @@ impl ChatConfig {
             dedup_capacity: 10_000,
             tls: None,
             client: None,
+            clock: Arc::new(SystemClock),
         })
     }
 
@@ -261,6 +264,7 @@ struct Shared {
     jid: Jid,
     app_id: Option<u64>,
     muc_domain: String,
+    clock: Arc<dyn Clock>,
 }
 
 /// A chat connection (cheap to clone). Events arrive on the [`ChatEvents`] returned with it.
@@ -332,6 +336,7 @@ impl Client {
         config.credentials = credentials;
         config.app_id = Some(app);
         config.client = Some(self.clone());
+        config.clock = self.config().clock.clone();
         Chat::connect(adjust(config)).await
     }
 }
@@ -344,6 +349,7 @@ impl Chat {
             jid: config.jid.clone(),
             app_id: config.app_id,
             muc_domain: config.muc_domain.clone(),
+            clock: config.clock.clone(),
         });
         let (tx, rx) = mpsc::unbounded_channel();
         let (events_tx, events_rx) = mpsc::unbounded_channel();
@@ -373,6 +379,10 @@ impl Chat {
     /// The user's bare JID.
     pub fn jid(&self) -> &Jid {
         &self.shared.jid
+    }
+
+    fn new_id(&self) -> String {
+        new_message_id(self.shared.clock.now_unix())
     }
 
     fn command(&self, c: Command) -> Result<(), ChatError> {
@@ -422,12 +432,12 @@ impl Chat {
     /// Sends a content message; answers its id.
     pub fn send(&self, msg: OutgoingMessage) -> Result<String, ChatError> {
         let (to, kind) = self.address(&msg.to)?;
-        let id = msg.id.unwrap_or_else(new_message_id);
+        let id = msg.id.unwrap_or_else(|| self.new_id());
         let mut extra = msg.extra;
         if msg.save_to_history {
             let _ = extra.set("save_to_history", "1");
             if extra.date_sent().is_none() {
-                let _ = extra.set("date_sent", unix_now().to_string());
+                let _ = extra.set("date_sent", self.shared.clock.now_unix().to_string());
             }
         }
         let mut m = Message::new(kind)
@@ -470,7 +480,7 @@ impl Chat {
         };
         let mut m = Message::new(MessageType::Chat)
             .with_to(to)
-            .with_id(new_message_id())
+            .with_id(self.new_id())
             .with_marker(marker);
         if let Some(d) = &msg.dialog_id {
             m = m.with_extra_params(ExtraParams::new().with("dialog_id", d.clone()));
@@ -518,7 +528,7 @@ impl Chat {
         let (jid, kind) = self.address(to)?;
         let mut m = Message::new(kind)
             .with_to(jid)
-            .with_id(new_message_id())
+            .with_id(self.new_id())
             .with_body(body)
             .with_replace(Replace::new(id).with_last(true));
         if let Some(d) = dialog {
@@ -532,7 +542,7 @@ impl Chat {
         let (jid, kind) = self.address(to)?;
         let mut m = Message::new(kind)
             .with_to(jid)
-            .with_id(new_message_id())
+            .with_id(self.new_id())
             .with_remove(Remove::new(id));
         if let Some(d) = dialog {
             m = m.with_extra_params(ExtraParams::new().with("dialog_id", d.to_string()));
@@ -546,7 +556,7 @@ impl Chat {
         let occupant = room
             .with_resource(nick)
             .map_err(|e| ChatError::Config(e.to_string()))?;
-        self.send_stanza(Presence::muc_join(occupant).with_id(new_message_id()))
+        self.send_stanza(Presence::muc_join(occupant).with_id(self.new_id()))
     }
 
     /// Joins a ConnectyCube group dialog's room (nick = the user id).
@@ -660,17 +670,10 @@ impl Chat {
     }
 }
 
-/// Seconds since the Unix epoch (`date_sent`).
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-/// A fresh ObjectId-style message id (wire.md §8.11).
-pub fn new_message_id() -> String {
+/// A fresh ObjectId-style message id dated `unix_secs` (wire.md §8.11).
+pub fn new_message_id(unix_secs: i64) -> String {
     cube_model::ObjectId::from_parts(
-        u32::try_from(unix_now()).unwrap_or(u32::MAX),
+        u32::try_from(unix_secs).unwrap_or(u32::MAX),
         rand::random(),
         rand::random::<u32>(),
     )

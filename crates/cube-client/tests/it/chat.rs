@@ -555,3 +555,63 @@ async fn a_server_restart_loses_and_duplicates_nothing() {
     b_chat.disconnect().await;
     server.shutdown().await;
 }
+
+/// A TLS configuration trusting only the test certificate (CN and SAN `localhost`).
+fn test_tls() -> std::sync::Arc<rustls::ClientConfig> {
+    let pem = include_bytes!("data/chat-tls-cert.pem");
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    std::sync::Arc::new(config)
+}
+
+#[tokio::test]
+async fn chat_over_direct_tls() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/data");
+    let t = TestServer::start_with(|mut c| {
+        c.tls = Some(cube_server::chat::TlsFiles {
+            cert: data.join("chat-tls-cert.pem"),
+            key: data.join("chat-tls-key.pem"),
+        });
+        c
+    })
+    .await;
+    let (alice, _) = t.user("alice").await;
+    let (bob, b) = t.user("bob").await;
+    let port = t.server.tcp_addr().unwrap().port();
+    // The cloud's form, `xmpps://host:5223`, against the local listener.
+    let (a_chat, _a_ev) = alice
+        .connect_chat_with(ChatCredentials::SessionToken, |mut c| {
+            c.transport =
+                cube_client::ChatTransport::parse(&format!("xmpps://localhost:{port}")).unwrap();
+            c.with_tls(test_tls())
+        })
+        .await
+        .expect("chat over TLS");
+    let (b_chat, mut b_ev) = connect(&bob, None).await;
+    let id = a_chat.send_to_user(b.id, "over tls").unwrap();
+    expect(&mut b_ev, "the message sent over TLS", message(&id)).await;
+    // An untrusted certificate is refused (the webpki roots do not know the test CA).
+    let err = alice
+        .connect_chat_with(ChatCredentials::SessionToken, |mut c| {
+            c.transport =
+                cube_client::ChatTransport::parse(&format!("xmpps://localhost:{port}")).unwrap();
+            c
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, cube_client::chat::ChatError::Connect { .. }),
+        "{err:?}"
+    );
+    a_chat.disconnect().await;
+    b_chat.disconnect().await;
+}
