@@ -26,6 +26,10 @@ pub struct Args {
 enum Target {
     /// The REST API: session creation, dialog listing, message creation, history reads.
     Rest(RestArgs),
+    /// Chat over XMPP/TCP against any server: 1:1 pairs or a group room, rate and latency.
+    Chat(crate::bench_chat::ChatArgs),
+    /// Sign up the users (and a group dialog) `cube bench chat` needs on a cube server.
+    Setup(crate::bench_chat::SetupArgs),
 }
 
 /// `cube bench rest`.
@@ -146,6 +150,8 @@ struct Client {
 pub async fn run(args: Args) -> anyhow::Result<()> {
     match args.target {
         Target::Rest(a) => rest(a).await,
+        Target::Chat(a) => crate::bench_chat::chat(a).await,
+        Target::Setup(a) => crate::bench_chat::setup(a).await,
     }
 }
 

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 mod api;
 mod bench;
+mod bench_chat;
 mod demo;
 mod profile;
 mod serve;
@@ -35,7 +36,7 @@ enum Command {
     Messages(api::MessagesArgs),
     /// Chat: send a message, or listen to incoming events.
     Chat(api::ChatArgs),
-    /// Benchmarks against a server over loopback (`cube bench rest`).
+    /// Benchmarks against a server over loopback (`cube bench rest`, `cube bench chat`).
     Bench(bench::Args),
 }
 
