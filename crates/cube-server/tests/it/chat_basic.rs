@@ -604,3 +604,63 @@ async fn users_without_a_password_log_in_with_their_session_token_over_plain_and
         }
     }
 }
+
+#[tokio::test]
+async fn rest_system_messages_and_deletions_reach_chat() {
+    let t = TestServer::start().await;
+    let (alice_token, alice) = user(&t, "alice").await;
+    let (_, bob) = user(&t, "bob").await;
+    let mut b = Client::connect(&t, Via::Tcp, bob, &password("bob")).await;
+
+    let sent = t
+        .post(
+            "/chat/Message/system.json",
+            &alice_token,
+            json!({"recipientId": bob, "param1": "value1"}),
+        )
+        .await
+        .ok();
+    let got = b
+        .expect(|s| match s {
+            Stanza::Message(m) if m.message_type() == MessageType::Headline => Some(m.clone()),
+            _ => None,
+        })
+        .await;
+    let params = got.extra_params.expect("extraParams");
+    assert_eq!(params.module_identifier(), Some("SystemNotifications"));
+    assert_eq!(params.get("param1"), Some("value1"));
+    assert_eq!(
+        got.from
+            .and_then(|f| f.user_id())
+            .map(cube_model::UserId::get),
+        Some(alice as u64)
+    );
+    assert!(
+        sent.body
+            .to_string()
+            .contains(got.id.as_deref().unwrap_or("?"))
+    );
+
+    let dialog = t
+        .dialog(
+            &alice_token,
+            json!({"type": 2, "name": "g", "occupants_ids": [bob]}),
+        )
+        .await;
+    let id = t.message(&alice_token, &dialog, "to be deleted").await;
+    t.delete(&format!("/chat/Message/{id}.json"), &alice_token, "force=1")
+        .await
+        .ok();
+    let removed = b
+        .expect(|s| match s {
+            Stanza::Message(m) if m.remove.is_some() => Some(m.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        removed.remove.as_ref().map(|r| r.id.as_str()),
+        Some(id.as_str())
+    );
+    assert_eq!(removed.dialog_id(), Some(dialog.as_str()));
+    b.close().await;
+}
