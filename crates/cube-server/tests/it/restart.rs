@@ -61,3 +61,48 @@ async fn a_development_app_is_created_once() {
     assert_eq!(apps[0].auth_key, app.auth_key);
     second.shutdown().await;
 }
+
+#[tokio::test]
+async fn every_acknowledged_concurrent_write_survives() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = cube_server::clock::ManualClock::new(1_795_000_000_000);
+    let mut cfg = config(&clock);
+    cfg.db = cube_server::Location::File(dir.path().join("cube.sqlite3"));
+    let t = TestServer::attach(Server::start(cfg.clone()).await.unwrap(), clock.clone());
+    let (alice, _) = t.user("alice").await;
+    let (_, b) = t.user("bobby").await;
+    let d = t
+        .dialog(
+            &alice,
+            json!({"type": 2, "name": "Busy", "occupants_ids": [b]}),
+        )
+        .await;
+    // Many concurrent writes share transactions (group commit); each 2xx must be on disk.
+    let sends = (0..100).map(|i| {
+        let (t, alice, d) = (&t, alice.clone(), d.clone());
+        async move {
+            t.post(
+                "/chat/Message.json",
+                &alice,
+                json!({"chat_dialog_id": d, "message": format!("m{i}")}),
+            )
+            .await
+            .status
+        }
+    });
+    let statuses = futures_util::future::join_all(sends).await;
+    let acknowledged = statuses.iter().filter(|s| **s == 201).count();
+    assert_eq!(acknowledged, 100);
+    let TestServer { server, .. } = t;
+    server.shutdown().await;
+
+    let t = TestServer::attach(Server::start(cfg).await.unwrap(), clock);
+    let r = t
+        .get(
+            &format!("/chat/Message.json?chat_dialog_id={d}&limit=100&mark_as_read=0"),
+            &alice,
+        )
+        .await
+        .expect(200);
+    assert_eq!(r.body["items"].as_array().unwrap().len(), acknowledged);
+}
