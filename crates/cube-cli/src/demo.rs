@@ -52,13 +52,13 @@ impl Transcript {
         match result {
             Ok((value, detail)) => {
                 self.line(&format!(
-                    "[{:>2}] ok    {title:<58} {detail} ({ms} ms)",
+                    "[{:>2}] ok    {title:<66} {detail} ({ms} ms)",
                     self.steps
                 ));
                 Some(value)
             }
             Err(e) => {
-                self.line(&format!("[{:>2}] FAIL  {title:<58} {e:#}", self.steps));
+                self.line(&format!("[{:>2}] FAIL  {title:<66} {e:#}", self.steps));
                 self.failed.push(title.to_owned());
                 None
             }
@@ -472,6 +472,46 @@ async fn chat_steps(
             let reader = wait_for(a_events, "bob's read marker", read_of(&id)).await?;
             ensure!(reader == Some(bob_id), "read by bob");
             Ok(((), format!("message {id} delivered and read")))
+        },
+    )
+    .await;
+
+    t.step(
+        "bob's network drops; alice writes; bob reconnects, each message once",
+        async {
+            b_chat.simulate_connection_loss()?;
+            let ids: Vec<String> = (1..=3)
+                .map(|i| a_chat.send_to_dialog(group.id, format!("while you were away {i}")))
+                .collect::<Result<_, _>>()?;
+            let mut seen: Vec<String> = Vec::new();
+            let mut resumed = None;
+            tokio::time::timeout(EVENT_WAIT, async {
+                while let Some(ev) = b_events.recv().await {
+                    match ev {
+                        ChatEvent::Message(m) => seen.extend(m.id),
+                        ChatEvent::State(cube_client::chat::ConnectionState::Online {
+                            resumed: r,
+                            ..
+                        }) => resumed = Some(r),
+                        _ => {}
+                    }
+                    if resumed.is_some() && ids.iter().all(|id| seen.contains(id)) {
+                        break;
+                    }
+                }
+            })
+            .await
+            .map_err(|_| anyhow!("bob did not get every message back"))?;
+            for id in &ids {
+                let n = seen.iter().filter(|s| *s == id).count();
+                ensure!(n == 1, "message {id} arrived {n} times");
+            }
+            let how = if resumed == Some(true) {
+                "the stream was resumed"
+            } else {
+                "missed messages came from history"
+            };
+            Ok(((), format!("3 messages, each once; {how}")))
         },
     )
     .await;

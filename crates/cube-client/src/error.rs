@@ -125,7 +125,7 @@ pub enum Error {
         source: Box<ApiError>,
     },
     /// A chat operation failed.
-    #[error("chat")]
+    #[error("chat failed")]
     Chat(#[source] ChatError),
 }
 

@@ -266,6 +266,16 @@ impl Driver {
             while let Some(ev) = link.conn.poll_event() {
                 match ev {
                     ClientEvent::Stanza(s) => self.on_stanza(s, link),
+                    ClientEvent::Acked(stanzas) => {
+                        let ids: Vec<String> = stanzas
+                            .iter()
+                            .filter(|s| matches!(s, Stanza::Message(m) if m.has_content()))
+                            .filter_map(|s| s.id().map(str::to_owned))
+                            .collect();
+                        if !ids.is_empty() {
+                            self.emit(ChatEvent::Sent { ids });
+                        }
+                    }
                     ClientEvent::Closed(CloseReason::LocalClosed) => return Ended::Closed,
                     ClientEvent::Closed(reason) => return Ended::Lost(reason),
                     _ => {}

@@ -167,6 +167,11 @@ pub enum ChatEvent {
         /// Seconds since their last activity.
         seconds: u64,
     },
+    /// The server acknowledged these sent messages (XEP-0198): they will not be lost.
+    Sent {
+        /// The ids of the messages acknowledged.
+        ids: Vec<String>,
+    },
     /// A sent message bounced with an error.
     MessageError {
         /// The id of the message that failed.
