@@ -42,7 +42,11 @@ fn corpus() -> Vec<String> {
             }
         }
     }
-    assert!(out.len() >= LABELS.len(), "corpus incomplete: {}", out.len());
+    assert!(
+        out.len() >= LABELS.len(),
+        "corpus incomplete: {}",
+        out.len()
+    );
     out
 }
 
@@ -88,6 +92,32 @@ fn quick_xml_tokens(frame: &str) -> usize {
     }
 }
 
+/// quick-xml tokenisation plus what any parser must also do: iterate the attributes and
+/// unescape their values and the text (still building nothing).
+fn quick_xml_tokens_attrs(frame: &str) -> usize {
+    let mut reader = quick_xml::Reader::from_str(frame);
+    let mut n = 0;
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => return n,
+            Ok(quick_xml::events::Event::Start(s) | quick_xml::events::Event::Empty(s)) => {
+                for a in s.attributes() {
+                    let a = a.expect("attribute");
+                    n += black_box(a.unescape_value().expect("value")).len();
+                }
+            }
+            Ok(quick_xml::events::Event::Text(t)) => {
+                n += black_box(t.decode().expect("text")).len();
+            }
+            Ok(e) => {
+                black_box(&e);
+                n += 1;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
 fn benches(c: &mut Criterion) {
     let corpus = corpus();
     let bytes: usize = corpus.iter().map(String::len).sum();
@@ -114,6 +144,13 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             for f in &corpus {
                 black_box(quick_xml_tokens(f));
+            }
+        });
+    });
+    g.bench_function("quick-xml tokenise+attributes (floor 2)", |b| {
+        b.iter(|| {
+            for f in &corpus {
+                black_box(quick_xml_tokens_attrs(f));
             }
         });
     });

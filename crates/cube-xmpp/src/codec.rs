@@ -13,13 +13,15 @@
 //! instructions, DTDs and entity references other than the five XML ones and character
 //! references are refused (`restricted-xml`), as RFC 6120 §11.1 requires.
 
+use std::borrow::Cow;
 use std::mem;
 
 use quick_xml::errors::{Error as XmlError, IllFormedError, SyntaxError};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 
-use crate::element::{Element, escape_attr, is_valid_name};
+use crate::element::{Element, Name, escape_attr, is_valid_name};
+use crate::intern;
 use crate::ns;
 use crate::stream_error::StreamErrorCondition;
 
@@ -199,12 +201,35 @@ impl ParseError {
     }
 }
 
-/// An element being built, with the namespace declarations it made.
+/// An element being built, with its prefix (for matching the end tag) and the namespace
+/// declarations it made.
 #[derive(Debug)]
 struct Open {
     element: Element,
-    qname: String,
-    decls: Vec<(Option<String>, String)>,
+    prefix: Option<String>,
+    decls: Vec<(Option<String>, Name)>,
+}
+
+impl Open {
+    /// Whether an end tag's qualified name closes this element.
+    fn matches_end(&self, qname: &str) -> bool {
+        match &self.prefix {
+            None => qname == self.element.name(),
+            Some(p) => {
+                qname
+                    .strip_prefix(p.as_str())
+                    .and_then(|rest| rest.strip_prefix(':'))
+                    == Some(self.element.name())
+            }
+        }
+    }
+
+    fn qname(&self) -> String {
+        match &self.prefix {
+            None => self.element.name().to_owned(),
+            Some(p) => format!("{p}:{}", self.element.name()),
+        }
+    }
 }
 
 /// The incremental, bounded parser for one direction of one connection.
@@ -220,7 +245,7 @@ pub struct StreamParser {
     /// Open elements of the current stanza (the stream root is not here).
     stack: Vec<Open>,
     /// TCP: the stream header is open and these are its declarations.
-    root: Option<Vec<(Option<String>, String)>>,
+    root: Option<Vec<(Option<String>, Name)>>,
     /// Pending character data of the innermost open element (literal UTF-8 bytes).
     text: Vec<u8>,
     /// Absolute offset where the current stanza started.
@@ -457,11 +482,11 @@ impl StreamParser {
         Ok(())
     }
 
-    fn lookup(&self, own: &[(Option<String>, String)], prefix: Option<&str>) -> Option<String> {
+    fn lookup(&self, own: &[(Option<String>, Name)], prefix: Option<&str>) -> Option<Name> {
         if prefix == Some("xml") {
-            return Some(ns::XML.to_owned());
+            return Some(Cow::Borrowed(ns::XML));
         }
-        let find = |decls: &[(Option<String>, String)]| {
+        let find = |decls: &[(Option<String>, Name)]| {
             decls
                 .iter()
                 .rev()
@@ -482,18 +507,33 @@ impl StreamParser {
             }
         }
         match (prefix, self.framing) {
-            (None, Framing::WebSocket) => Some(ns::CLIENT.to_owned()),
-            (None, Framing::Tcp) => Some(String::new()),
+            (None, Framing::WebSocket) => Some(Cow::Borrowed(ns::CLIENT)),
+            (None, Framing::Tcp) => Some(Cow::Borrowed("")),
             (Some(_), _) => None,
         }
     }
 
     fn build(&self, s: &BytesStart<'_>) -> Result<Open, ParseError> {
-        let qname = utf8(s.name().as_ref())?.to_owned();
+        let qname_bytes = s.name();
+        let qname = utf8(qname_bytes.as_ref())?;
+        let (prefix, local) = match qname.bytes().position(|b| b == b':') {
+            Some(i) => (Some(&qname[..i]), &qname[i + 1..]),
+            None => (None, qname),
+        };
+        let name = match intern::element_name(local) {
+            Some(known) if prefix.is_none_or(is_valid_name) => known,
+            _ if is_valid_qname(qname) => Cow::Owned(local.to_owned()),
+            _ => {
+                return Err(ParseError::NotWellFormed(format!(
+                    "bad element name {qname}"
+                )));
+            }
+        };
+        let mut element = Element::new(name, "");
         let mut decls = Vec::new();
-        let mut attrs = Vec::new();
         let mut count = 0usize;
-        for attr in s.attributes() {
+        // Duplicates are checked below, without the iterator's per-element allocation.
+        for attr in s.attributes().with_checks(false) {
             let attr = attr.map_err(|e| ParseError::NotWellFormed(e.to_string()))?;
             count += 1;
             if count > self.limits.max_attributes {
@@ -502,49 +542,56 @@ impl StreamParser {
                 });
             }
             let key = utf8(attr.key.as_ref())?;
-            if !is_valid_qname(key) {
-                return Err(ParseError::NotWellFormed(format!(
-                    "bad attribute name {key}"
-                )));
-            }
-            let value = unescape(&attr.value)?;
-            if key == "xmlns" {
-                decls.push((None, value));
-            } else if let Some(prefix) = key.strip_prefix("xmlns:") {
-                if value.is_empty() {
+            if let Some(rest) = key.strip_prefix("xmlns") {
+                let prefix = match rest.strip_prefix(':') {
+                    None if rest.is_empty() => None,
+                    Some(p) if is_valid_name(p) => Some(p),
+                    _ => {
+                        return Err(ParseError::InvalidNamespace(format!(
+                            "bad namespace declaration {key}"
+                        )));
+                    }
+                };
+                let uri = unescape(&attr.value)?;
+                if prefix.is_some() && uri.is_empty() {
                     return Err(ParseError::InvalidNamespace(format!(
-                        "empty declaration of prefix {prefix}"
+                        "empty declaration of {key}"
                     )));
                 }
-                decls.push((Some(prefix.to_owned()), value));
-            } else {
-                if attrs.iter().any(|(k, _): &(String, String)| k == key) {
+                if decls
+                    .iter()
+                    .any(|(p, _): &(Option<String>, Name)| p.as_deref() == prefix)
+                {
                     return Err(ParseError::NotWellFormed(format!(
                         "duplicate attribute {key}"
                     )));
                 }
-                attrs.push((key.to_owned(), value));
+                decls.push((prefix.map(str::to_owned), intern::namespace(&uri)));
+                continue;
             }
-        }
-        let (prefix, local) = match qname.split_once(':') {
-            Some((p, l)) => (Some(p), l),
-            None => (None, qname.as_str()),
-        };
-        if !is_valid_qname(&qname) {
-            return Err(ParseError::NotWellFormed(format!(
-                "bad element name {qname}"
-            )));
+            let key = match intern::attr_name(key) {
+                Some(known) => known,
+                None if is_valid_qname(key) => Cow::Owned(key.to_owned()),
+                None => {
+                    return Err(ParseError::NotWellFormed(format!(
+                        "bad attribute name {key}"
+                    )));
+                }
+            };
+            if element.attr(&key).is_some() {
+                return Err(ParseError::NotWellFormed(format!(
+                    "duplicate attribute {key}"
+                )));
+            }
+            element.push_attr(key, unescape(&attr.value)?.into_owned());
         }
         let ns = self.lookup(&decls, prefix).ok_or_else(|| {
             ParseError::InvalidNamespace(format!("undeclared prefix in <{qname}>"))
         })?;
-        let mut element = Element::new(local, ns);
-        for (k, v) in attrs {
-            element.set_attr(k, v);
-        }
+        element.set_ns(ns);
         Ok(Open {
             element,
-            qname,
+            prefix: prefix.map(str::to_owned),
             decls,
         })
     }
@@ -571,7 +618,7 @@ impl StreamParser {
             if self.root.is_none() {
                 return Err(ParseError::InvalidNamespace(format!(
                     "expected <stream:stream>, got <{}>",
-                    open.qname
+                    open.qname()
                 )));
             }
         }
@@ -600,10 +647,10 @@ impl StreamParser {
             }
             return Err(ParseError::NotWellFormed(format!("unexpected </{name}>")));
         };
-        if open.qname != name {
+        if !open.matches_end(name) {
             return Err(ParseError::NotWellFormed(format!(
                 "expected </{}>, found </{name}>",
-                open.qname
+                open.qname()
             )));
         }
         Ok(self.complete(open.element))
@@ -635,17 +682,16 @@ pub fn first_start_tag(bytes: &[u8]) -> Option<Element> {
     loop {
         match reader.read_event().ok()? {
             Event::Start(s) | Event::Empty(s) => {
-                let name = std::str::from_utf8(s.local_name().as_ref())
-                    .ok()?
-                    .to_owned();
+                let local = s.local_name();
+                let name = std::str::from_utf8(local.as_ref()).ok()?.to_owned();
                 let mut el = Element::new(name, ns::CLIENT);
                 for attr in s.attributes().flatten() {
-                    let key = std::str::from_utf8(attr.key.as_ref()).ok()?;
+                    let key = std::str::from_utf8(attr.key.as_ref()).ok()?.to_owned();
                     if key == "xmlns" || key.starts_with("xmlns:") {
                         continue;
                     }
                     if let Ok(v) = unescape(&attr.value) {
-                        el.set_attr(key, v);
+                        el.set_attr(key, v.into_owned());
                     }
                 }
                 return Some(el);
@@ -742,15 +788,15 @@ fn is_char_ref_ok(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
-/// Unescapes an attribute value.
-fn unescape(raw: &[u8]) -> Result<String, ParseError> {
-    let text = utf8(raw)?;
-    if text.contains('<') {
+/// Unescapes an attribute value (borrowed when it holds no reference).
+fn unescape(raw: &[u8]) -> Result<Cow<'_, str>, ParseError> {
+    let Some(first) = raw.iter().position(|&b| b == b'&' || b == b'<') else {
+        return Ok(Cow::Borrowed(utf8(raw)?));
+    };
+    if raw[first..].contains(&b'<') {
         return Err(ParseError::NotWellFormed("< in an attribute value".into()));
     }
-    if !text.contains('&') {
-        return Ok(text.to_owned());
-    }
+    let text = utf8(raw)?;
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find('&') {
@@ -763,7 +809,7 @@ fn unescape(raw: &[u8]) -> Result<String, ParseError> {
         rest = &after[semi + 1..];
     }
     out.push_str(rest);
-    Ok(out)
+    Ok(Cow::Owned(out))
 }
 
 /// Writes stream headers, footers and elements for one framing.

@@ -4,14 +4,19 @@
 //! order (namespace declarations are not attributes: the writer derives them), and its child
 //! nodes (elements and text, in order). Equality is structural and order-sensitive.
 
+use std::borrow::Cow;
+
 use crate::ns;
+
+/// A name or namespace: borrowed for the well-known ones, owned otherwise.
+pub type Name = Cow<'static, str>;
 
 /// One XML element: name, namespace, attributes in order, children.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Element {
-    name: String,
-    ns: String,
-    attrs: Vec<(String, String)>,
+    name: Name,
+    ns: Name,
+    attrs: Vec<(Name, String)>,
     nodes: Vec<Node>,
 }
 
@@ -26,7 +31,7 @@ pub enum Node {
 
 impl Element {
     /// An empty element with this local name and namespace (`""` for none).
-    pub fn new(name: impl Into<String>, ns: impl Into<String>) -> Self {
+    pub fn new(name: impl Into<Name>, ns: impl Into<Name>) -> Self {
         Self {
             name: name.into(),
             ns: ns.into(),
@@ -51,7 +56,7 @@ impl Element {
     }
 
     /// Changes the namespace (used when a namespace-less child is adopted, e.g. a stanza).
-    pub fn set_ns(&mut self, ns: impl Into<String>) {
+    pub fn set_ns(&mut self, ns: impl Into<Name>) {
         self.ns = ns.into();
     }
 
@@ -65,7 +70,7 @@ impl Element {
 
     /// All attributes in order, namespace declarations excluded.
     pub fn attrs(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.attrs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.attrs.iter().map(|(k, v)| (k.as_ref(), v.as_str()))
     }
 
     /// The number of attributes.
@@ -74,7 +79,7 @@ impl Element {
     }
 
     /// Sets an attribute, replacing a previous value in place or appending.
-    pub fn set_attr(&mut self, name: impl Into<String>, value: impl Into<String>) {
+    pub fn set_attr(&mut self, name: impl Into<Name>, value: impl Into<String>) {
         let name = name.into();
         let value = value.into();
         if let Some(slot) = self.attrs.iter_mut().find(|(k, _)| *k == name) {
@@ -90,14 +95,53 @@ impl Element {
         Some(self.attrs.remove(at).1)
     }
 
+    /// Appends an attribute without looking for an earlier one of the same name (the caller
+    /// knows there is none, e.g. a parser that already refused duplicates).
+    pub fn push_attr(&mut self, name: impl Into<Name>, value: impl Into<String>) {
+        self.attrs.push((name.into(), value.into()));
+    }
+
+    /// Takes the attributes out, leaving none.
+    pub fn take_attrs(&mut self) -> Vec<(Name, String)> {
+        std::mem::take(&mut self.attrs)
+    }
+
+    /// Takes the direct text out (moving it when it is a single run), leaving the child
+    /// elements.
+    pub fn take_text(&mut self) -> String {
+        if let [Node::Text(_)] = self.nodes.as_slice() {
+            if let Some(Node::Text(t)) = self.nodes.pop() {
+                return t;
+            }
+        }
+        let mut out = String::new();
+        self.nodes.retain_mut(|n| match n {
+            Node::Text(t) => {
+                if out.is_empty() {
+                    out = std::mem::take(t);
+                } else {
+                    out.push_str(t);
+                }
+                false
+            }
+            Node::Element(_) => true,
+        });
+        out
+    }
+
+    /// Takes the local name out (the element keeps an empty one).
+    pub fn take_name(&mut self) -> Name {
+        std::mem::take(&mut self.name)
+    }
+
     /// Builder: sets an attribute.
-    pub fn with_attr(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn with_attr(mut self, name: impl Into<Name>, value: impl Into<String>) -> Self {
         self.set_attr(name, value);
         self
     }
 
     /// Builder: sets an attribute when a value is given.
-    pub fn with_opt_attr(self, name: impl Into<String>, value: Option<impl Into<String>>) -> Self {
+    pub fn with_opt_attr(self, name: impl Into<Name>, value: Option<impl Into<String>>) -> Self {
         match value {
             Some(v) => self.with_attr(name, v),
             None => self,

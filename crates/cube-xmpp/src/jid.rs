@@ -15,12 +15,15 @@ use cube_model::{AppId, DialogId, UserId};
 /// The longest a JID part may be, in bytes (RFC 7622 §3).
 const MAX_PART: usize = 1023;
 
-/// An XMPP address: `[node@]domain[/resource]`.
+/// An XMPP address: `[node@]domain[/resource]`, kept as one string with the part
+/// boundaries (parsing an owned string allocates nothing).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Jid {
-    node: Option<String>,
-    domain: String,
-    resource: Option<String>,
+    full: String,
+    /// Byte index of the `@` ending the node, if any.
+    at: Option<u32>,
+    /// Byte index of the `/` starting the resource, if any.
+    slash: Option<u32>,
 }
 
 /// Why a string is not a JID.
@@ -45,44 +48,122 @@ pub enum JidError {
     ForbiddenChar(char),
 }
 
+/// ASCII bytes no JID part may hold: controls, space, and (outside resources) the
+/// separators and characters RFC 7622 forbids in nodes.
+const fn ascii_forbidden(allow_at_slash: bool) -> [bool; 128] {
+    let mut table = [false; 128];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[0x7f] = true;
+    table[b' ' as usize] = true;
+    if !allow_at_slash {
+        let mut i = 0;
+        let special = b"@/\"&':<>";
+        while i < special.len() {
+            table[special[i] as usize] = true;
+            i += 1;
+        }
+    }
+    table
+}
+
+const FORBIDDEN_STRICT: [bool; 128] = ascii_forbidden(false);
+const FORBIDDEN_RESOURCE: [bool; 128] = ascii_forbidden(true);
+
 fn check_part(part: &str, allow_at_slash: bool) -> Result<(), JidError> {
     if part.len() > MAX_PART {
         return Err(JidError::TooLong);
     }
-    for c in part.chars() {
-        let forbidden = c.is_control()
-            || c.is_whitespace()
-            || (!allow_at_slash && matches!(c, '@' | '/' | '"' | '&' | '\'' | ':' | '<' | '>'));
-        if forbidden {
-            return Err(JidError::ForbiddenChar(c));
-        }
+    let table = if allow_at_slash {
+        &FORBIDDEN_RESOURCE
+    } else {
+        &FORBIDDEN_STRICT
+    };
+    if part.is_ascii() {
+        // The common case, byte by byte.
+        return match part.bytes().find(|&b| table[usize::from(b)]) {
+            Some(b) => Err(JidError::ForbiddenChar(char::from(b))),
+            None => Ok(()),
+        };
     }
-    Ok(())
+    let forbidden = |c: char| {
+        if c.is_ascii() {
+            table[c as usize]
+        } else {
+            c.is_control() || c.is_whitespace()
+        }
+    };
+    match part.chars().find(|&c| forbidden(c)) {
+        Some(c) => Err(JidError::ForbiddenChar(c)),
+        None => Ok(()),
+    }
 }
 
 impl Jid {
     /// Builds a JID from its parts, checking each.
     pub fn new(node: Option<&str>, domain: &str, resource: Option<&str>) -> Result<Self, JidError> {
-        if domain.is_empty() {
-            return Err(JidError::EmptyDomain);
+        let mut full = String::with_capacity(
+            node.map_or(0, |n| n.len() + 1) + domain.len() + resource.map_or(0, |r| r.len() + 1),
+        );
+        if let Some(n) = node {
+            if n.is_empty() {
+                return Err(JidError::EmptyNode);
+            }
+            full.push_str(n);
+            full.push('@');
         }
-        check_part(domain, false)?;
+        full.push_str(domain);
+        if let Some(r) = resource {
+            if r.is_empty() {
+                return Err(JidError::EmptyResource);
+            }
+            full.push('/');
+            full.push_str(r);
+        }
+        let jid = Self::parse_owned(full)?;
+        // The parts must not have moved a separator (e.g. an `@` inside the domain).
+        if jid.node() != node || jid.domain() != domain || jid.resource() != resource {
+            return Err(JidError::ForbiddenChar(if domain.contains('/') {
+                '/'
+            } else {
+                '@'
+            }));
+        }
+        Ok(jid)
+    }
+
+    /// Parses an owned string without copying it.
+    pub fn parse_owned(full: String) -> Result<Self, JidError> {
+        let slash = full.find('/');
+        let bare = &full[..slash.unwrap_or(full.len())];
+        let at = bare.find('@');
+        let node = at.map(|a| &bare[..a]);
+        let domain = &bare[at.map_or(0, |a| a + 1)..];
+        let resource = slash.map(|s| &full[s + 1..]);
         if let Some(n) = node {
             if n.is_empty() {
                 return Err(JidError::EmptyNode);
             }
             check_part(n, false)?;
         }
+        if domain.is_empty() {
+            return Err(JidError::EmptyDomain);
+        }
+        check_part(domain, false)?;
         if let Some(r) = resource {
             if r.is_empty() {
                 return Err(JidError::EmptyResource);
             }
             check_part(r, true)?;
         }
+        // Parts are at most 1023 bytes each, so the indices fit.
         Ok(Self {
-            node: node.map(str::to_owned),
-            domain: domain.to_owned(),
-            resource: resource.map(str::to_owned),
+            at: at.map(|a| a as u32),
+            slash: slash.map(|s| s as u32),
+            full,
         })
     }
 
@@ -105,32 +186,51 @@ impl Jid {
         )
     }
 
+    /// The whole address as written.
+    pub fn as_str(&self) -> &str {
+        &self.full
+    }
+
+    /// The whole address as an owned string.
+    pub fn into_string(self) -> String {
+        self.full
+    }
+
+    fn bare_end(&self) -> usize {
+        self.slash.map_or(self.full.len(), |s| s as usize)
+    }
+
     /// The node (local part), if any.
     pub fn node(&self) -> Option<&str> {
-        self.node.as_deref()
+        self.at.map(|a| &self.full[..a as usize])
     }
 
     /// The domain part.
     pub fn domain(&self) -> &str {
-        &self.domain
+        &self.full[self.at.map_or(0, |a| a as usize + 1)..self.bare_end()]
     }
 
     /// The resource, if this is a full JID.
     pub fn resource(&self) -> Option<&str> {
-        self.resource.as_deref()
+        self.slash.map(|s| &self.full[s as usize + 1..])
     }
 
     /// Whether this JID has no resource.
     pub fn is_bare(&self) -> bool {
-        self.resource.is_none()
+        self.slash.is_none()
+    }
+
+    /// The bare part as a string slice (`node@domain`).
+    pub fn bare_str(&self) -> &str {
+        &self.full[..self.bare_end()]
     }
 
     /// The same JID without its resource.
     pub fn to_bare(&self) -> Jid {
         Jid {
-            node: self.node.clone(),
-            domain: self.domain.clone(),
-            resource: None,
+            full: self.bare_str().to_owned(),
+            at: self.at,
+            slash: None,
         }
     }
 
@@ -140,10 +240,15 @@ impl Jid {
             return Err(JidError::EmptyResource);
         }
         check_part(resource, true)?;
+        let bare = self.bare_str();
+        let mut full = String::with_capacity(bare.len() + 1 + resource.len());
+        full.push_str(bare);
+        full.push('/');
+        full.push_str(resource);
         Ok(Jid {
-            node: self.node.clone(),
-            domain: self.domain.clone(),
-            resource: Some(resource.to_owned()),
+            at: self.at,
+            slash: Some(bare.len() as u32),
+            full,
         })
     }
 
@@ -201,15 +306,7 @@ impl FromStr for Jid {
     type Err = JidError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (bare, resource) = match s.split_once('/') {
-            Some((bare, resource)) => (bare, Some(resource)),
-            None => (s, None),
-        };
-        let (node, domain) = match bare.split_once('@') {
-            Some((node, domain)) => (Some(node), domain),
-            None => (None, bare),
-        };
-        Jid::new(node, domain, resource)
+        Jid::parse_owned(s.to_owned())
     }
 }
 
@@ -221,16 +318,23 @@ impl TryFrom<&str> for Jid {
     }
 }
 
+impl TryFrom<String> for Jid {
+    type Error = JidError;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Jid::parse_owned(s)
+    }
+}
+
+impl From<Jid> for String {
+    fn from(j: Jid) -> String {
+        j.full
+    }
+}
+
 impl fmt::Display for Jid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(node) = &self.node {
-            write!(f, "{node}@")?;
-        }
-        f.write_str(&self.domain)?;
-        if let Some(resource) = &self.resource {
-            write!(f, "/{resource}")?;
-        }
-        Ok(())
+        f.write_str(&self.full)
     }
 }
 
@@ -261,6 +365,12 @@ mod tests {
         assert_eq!("x/".parse::<Jid>(), Err(JidError::EmptyResource));
         assert_eq!("a@".parse::<Jid>(), Err(JidError::EmptyDomain));
         assert!("a b@c".parse::<Jid>().is_err());
+        assert!(Jid::new(None, "a@b", None).is_err());
+        assert!(Jid::new(Some("a"), "b/c", None).is_err());
+        assert_eq!(
+            Jid::new(Some("a"), "b", Some("c/d")).unwrap().to_string(),
+            "a@b/c/d"
+        );
     }
 
     #[test]

@@ -64,6 +64,7 @@ pub mod codec;
 mod conn;
 pub mod element;
 pub mod error;
+mod intern;
 pub mod jid;
 pub mod nonza;
 pub mod ns;

@@ -27,6 +27,14 @@ macro_rules! wire_enum {
                 }
             }
 
+            /// The wire string as an element or attribute name (borrowed when known).
+            pub fn to_name(&self) -> std::borrow::Cow<'static, str> {
+                match self {
+                    $( Self::$variant => std::borrow::Cow::Borrowed($text), )*
+                    Self::Other(s) => std::borrow::Cow::Owned(s.clone()),
+                }
+            }
+
             /// Maps a wire string to a value (unknown strings become `Other`).
             pub fn from_wire(s: &str) -> Self {
                 match s {

@@ -268,7 +268,7 @@ impl From<Sasl> for Element {
             }
             Sasl::Failure { condition, text } => {
                 let mut el = Element::new("failure", ns::SASL)
-                    .with_child(Element::new(condition.as_str(), ns::SASL));
+                    .with_child(Element::new(condition.to_name(), ns::SASL));
                 if let Some(t) = text {
                     el.push_child(Element::new("text", ns::SASL).with_text(t));
                 }
@@ -418,7 +418,7 @@ impl From<Sm> for Element {
                 let mut el =
                     Element::new("failed", ns::SM).with_opt_attr("h", h.map(|h| h.to_string()));
                 if let Some(c) = condition {
-                    el.push_child(Element::new(c.as_str(), ns::STANZA_ERRORS));
+                    el.push_child(Element::new(c.to_name(), ns::STANZA_ERRORS));
                 }
                 el
             }

@@ -125,7 +125,7 @@ impl TryFrom<Element> for StreamError {
 impl From<StreamError> for Element {
     fn from(e: StreamError) -> Element {
         let mut el = Element::new("error", ns::STREAM)
-            .with_child(Element::new(e.condition.as_str(), ns::STREAM_ERRORS));
+            .with_child(Element::new(e.condition.to_name(), ns::STREAM_ERRORS));
         if let Some(text) = e.text {
             el.push_child(Element::new("text", ns::STREAM_ERRORS).with_text(text));
         }

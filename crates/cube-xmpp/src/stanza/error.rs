@@ -184,7 +184,7 @@ impl From<StanzaError> for Element {
         if let Some(by) = e.by {
             el.set_attr("by", by);
         }
-        el.push_child(Element::new(e.condition.as_str(), ns::STANZA_ERRORS));
+        el.push_child(Element::new(e.condition.to_name(), ns::STANZA_ERRORS));
         if let Some(text) = e.text {
             el.push_child(
                 Element::new("text", ns::STANZA_ERRORS)

@@ -6,7 +6,9 @@
 //! on a non-attachment, mixed content, a foreign namespace) is kept verbatim as
 //! [`Param::Raw`] (wire.md §8.5, §8.6).
 
-use crate::element::{Element, Node, is_valid_name};
+use std::borrow::Cow;
+
+use crate::element::{Element, Name, Node, is_valid_name};
 use crate::error::DecodeError;
 use crate::ns;
 
@@ -54,26 +56,24 @@ impl Param {
         }
     }
 
-    fn from_element(el: Element) -> Param {
+    fn from_element(mut el: Element) -> Param {
         if el.ns() != ns::CLIENT {
             return Param::Raw(el);
         }
         let has_elements = el.children().next().is_some();
-        if el.name() == "attachment" && !has_elements && el.text().is_empty() {
+        if el.name() == "attachment" && !has_elements && el.nodes().is_empty() {
             return Param::Attachment(Attachment {
-                attrs: el
-                    .attrs()
-                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                    .collect(),
+                attrs: el.take_attrs(),
             });
         }
         if el.attr_count() > 0 {
             return Param::Raw(el);
         }
         if !has_elements {
+            let value = el.take_text();
             return Param::Value {
-                key: el.name().to_owned(),
-                value: el.text(),
+                key: el.take_name().into_owned(),
+                value,
             };
         }
         let mixed = el
@@ -83,7 +83,7 @@ impl Param {
         if mixed {
             return Param::Raw(el);
         }
-        let key = el.name().to_owned();
+        let key = el.take_name().into_owned();
         Param::Object {
             key,
             fields: el.into_children().map(Param::from_element).collect(),
@@ -281,7 +281,7 @@ impl From<ExtraParams> for Element {
 /// `<attachment …/>`: every property is an attribute, every value a string.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Attachment {
-    attrs: Vec<(String, String)>,
+    attrs: Vec<(Name, String)>,
 }
 
 impl Attachment {
@@ -292,7 +292,7 @@ impl Attachment {
 
     /// All properties in order.
     pub fn attrs(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.attrs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.attrs.iter().map(|(k, v)| (k.as_ref(), v.as_str()))
     }
 
     /// A property.
@@ -310,7 +310,7 @@ impl Attachment {
         if let Some(slot) = self.attrs.iter_mut().find(|(k, _)| k == key) {
             slot.1 = value;
         } else {
-            self.attrs.push((key.to_owned(), value));
+            self.attrs.push((Cow::Owned(key.to_owned()), value));
         }
         Ok(())
     }
@@ -366,7 +366,7 @@ impl From<Attachment> for Element {
     fn from(a: Attachment) -> Element {
         let mut el = Element::new("attachment", ns::CLIENT);
         for (k, v) in a.attrs {
-            el.set_attr(k, v);
+            el.push_attr(k, v);
         }
         el
     }

@@ -647,8 +647,8 @@ impl TryFrom<Element> for Iq {
     type Error = DecodeError;
 
     fn try_from(el: Element) -> Result<Self, Self::Error> {
-        let el = expect(el, "iq", ns::CLIENT)?;
-        let attrs = CommonAttrs::read(&el, "iq")?;
+        let mut el = expect(el, "iq", ns::CLIENT)?;
+        let attrs = CommonAttrs::take(&mut el, "iq")?;
         let kind = IqType::from_wire(attrs.kind.as_deref().ok_or(DecodeError::Missing {
             element: "iq",
             what: "attribute type",

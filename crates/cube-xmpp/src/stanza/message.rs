@@ -56,7 +56,7 @@ impl TryFrom<Element> for ChatState {
 
 impl From<ChatState> for Element {
     fn from(s: ChatState) -> Element {
-        Element::new(s.as_str(), ns::CHATSTATES)
+        Element::new(s.to_name(), ns::CHATSTATES)
     }
 }
 
@@ -591,7 +591,7 @@ impl TryFrom<Element> for Message {
 
     fn try_from(el: Element) -> Result<Self, Self::Error> {
         let mut el = expect(el, "message", ns::CLIENT)?;
-        let attrs = CommonAttrs::read(&el, "message")?;
+        let attrs = CommonAttrs::take(&mut el, "message")?;
         let mut m = Message {
             from: attrs.from,
             to: attrs.to,
@@ -612,14 +612,14 @@ impl TryFrom<Element> for Message {
 }
 
 impl Message {
-    fn take_child(&mut self, child: Element) -> Result<(), DecodeError> {
+    fn take_child(&mut self, mut child: Element) -> Result<(), DecodeError> {
         match (child.ns(), child.name()) {
-            (ns::CLIENT, "body") if self.body.is_none() => self.body = Some(child.text()),
+            (ns::CLIENT, "body") if self.body.is_none() => self.body = Some(child.take_text()),
             (ns::CLIENT, "subject") if self.subject.is_none() => {
-                self.subject = Some(child.text());
+                self.subject = Some(child.take_text());
             }
             (ns::CLIENT, "thread") if self.thread.is_none() && child.attr_count() == 0 => {
-                self.thread = Some(child.text());
+                self.thread = Some(child.take_text());
             }
             (ns::CLIENT, "extraParams") if self.extra_params.is_none() => {
                 self.extra_params = Some(ExtraParams::try_from(child)?);

@@ -149,16 +149,17 @@ pub(crate) struct CommonAttrs {
 }
 
 impl CommonAttrs {
-    pub(crate) fn read(el: &Element, element: &'static str) -> Result<Self, DecodeError> {
+    /// Takes the attributes out of the element (moving their values).
+    pub(crate) fn take(el: &mut Element, element: &'static str) -> Result<Self, DecodeError> {
         let mut out = CommonAttrs::default();
-        for (k, v) in el.attrs() {
-            match k {
-                "from" => out.from = Some(parse_jid(v, element, "from")?),
-                "to" => out.to = Some(parse_jid(v, element, "to")?),
-                "id" => out.id = Some(v.to_owned()),
-                "type" => out.kind = Some(v.to_owned()),
-                "xml:lang" => out.lang = Some(v.to_owned()),
-                _ => out.extra.push((k.to_owned(), v.to_owned())),
+        for (k, v) in el.take_attrs() {
+            match k.as_ref() {
+                "from" => out.from = Some(parse_jid_owned(v, element, "from")?),
+                "to" => out.to = Some(parse_jid_owned(v, element, "to")?),
+                "id" => out.id = Some(v),
+                "type" => out.kind = Some(v),
+                "xml:lang" => out.lang = Some(v),
+                _ => out.extra.push((k.into_owned(), v)),
             }
         }
         Ok(out)
@@ -166,24 +167,36 @@ impl CommonAttrs {
 
     pub(crate) fn write(self, el: &mut Element) {
         if let Some(from) = self.from {
-            el.set_attr("from", from.to_string());
+            el.push_attr("from", from.into_string());
         }
         if let Some(to) = self.to {
-            el.set_attr("to", to.to_string());
+            el.push_attr("to", to.into_string());
         }
         if let Some(kind) = self.kind {
-            el.set_attr("type", kind);
+            el.push_attr("type", kind);
         }
         if let Some(id) = self.id {
-            el.set_attr("id", id);
+            el.push_attr("id", id);
         }
         if let Some(lang) = self.lang {
-            el.set_attr("xml:lang", lang);
+            el.push_attr("xml:lang", lang);
         }
         for (k, v) in self.extra {
             el.set_attr(k, v);
         }
     }
+}
+
+pub(crate) fn parse_jid_owned(
+    value: String,
+    element: &'static str,
+    attr: &'static str,
+) -> Result<Jid, DecodeError> {
+    Jid::parse_owned(value).map_err(|source| DecodeError::Jid {
+        element,
+        attr,
+        source,
+    })
 }
 
 pub(crate) fn parse_jid(

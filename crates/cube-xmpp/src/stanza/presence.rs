@@ -281,8 +281,8 @@ impl TryFrom<Element> for Presence {
     type Error = DecodeError;
 
     fn try_from(el: Element) -> Result<Self, Self::Error> {
-        let el = expect(el, "presence", ns::CLIENT)?;
-        let attrs = CommonAttrs::read(&el, "presence")?;
+        let mut el = expect(el, "presence", ns::CLIENT)?;
+        let attrs = CommonAttrs::take(&mut el, "presence")?;
         let mut p = Presence {
             from: attrs.from,
             to: attrs.to,
