@@ -585,6 +585,7 @@ pub fn list(
     let mut filters = query::filters_from_pairs(pairs, &reserved)?;
     let mut ext_terms = String::new();
     let mut ext_params: Vec<Value> = Vec::new();
+    let mut occupant_error = None;
     filters.retain(|f| {
         if let Some(key) = f
             .field
@@ -596,12 +597,40 @@ pub fn list(
             ext_params.push(Value::Text(format!("$.\"{}\"", key.replace('"', ""))));
             ext_params.push(Value::Text(f.values.first().cloned().unwrap_or_default()));
             false
+        } else if f.field == "occupants_ids" {
+            // `occupants_ids[all]=5,6` (the SDK sends it), `[in]`, `[nin]` or `=5`.
+            let member = " EXISTS (SELECT 1 FROM dialog_occupants o2 \
+                WHERE o2.dialog_id = d.id AND o2.user_id = ?)";
+            let ids: Vec<i64> = query::split_list(&f.values)
+                .iter()
+                .filter_map(|v| v.parse().ok())
+                .collect();
+            if ids.is_empty() {
+                occupant_error = Some(Error::bad("occupants_ids", "needs user ids"));
+            }
+            let terms = vec![member; ids.len()];
+            let joined = match f.op {
+                query::Op::In => format!(" AND ({})", terms.join(" OR ")),
+                query::Op::Nin => format!(" AND NOT ({})", terms.join(" OR ")),
+                query::Op::All | query::Op::Eq => format!(" AND ({})", terms.join(" AND ")),
+                _ => {
+                    occupant_error =
+                        Some(Error::bad("occupants_ids", "supports eq, in, nin and all"));
+                    String::new()
+                }
+            };
+            if !ids.is_empty() {
+                ext_terms.push_str(&joined);
+                ext_params.extend(ids.into_iter().map(Value::Integer));
+            }
+            false
         } else {
             true
         }
     });
-    // `extensions[key]=v` arrives as field `extensions` with op parse failing; handled above
-    // only when the router keeps the full key, so also accept `extensions.key`.
+    if let Some(e) = occupant_error {
+        return Err(e);
+    }
     let (cond, params) = query::where_sql(&filters, LIST_COLUMNS)?;
     let limit = query::bounded(pairs, "limit", 100, 100)?;
     let skip = query::bounded(pairs, "skip", 0, i64::MAX)?;

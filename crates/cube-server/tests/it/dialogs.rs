@@ -150,6 +150,32 @@ async fn list_filters_sort_limit_and_count() {
         .await
         .expect(200);
     assert_eq!(a.body["items"][0]["name"], "Two");
+    let (_, c) = t.user("carol").await;
+    let with_c = t
+        .dialog(
+            &alice,
+            json!({"type": 2, "name": "Four", "occupants_ids": [b, c]}),
+        )
+        .await;
+    let a = t
+        .get(
+            &format!("/chat/Dialog.json?occupants_ids[all]={b},{c}"),
+            &alice,
+        )
+        .await
+        .expect(200);
+    assert_eq!(a.body["total_entries"], 1);
+    assert_eq!(a.body["items"][0]["_id"], with_c.as_str());
+    let a = t
+        .get(&format!("/chat/Dialog.json?occupants_ids[in]={c}"), &alice)
+        .await
+        .expect(200);
+    assert_eq!(a.body["total_entries"], 1);
+    let a = t
+        .get(&format!("/chat/Dialog.json?occupants_ids[nin]={c}"), &alice)
+        .await
+        .expect(200);
+    assert_eq!(a.body["total_entries"], 4);
     t.message(&alice, &ids[0], "latest").await;
     let a = t
         .get("/chat/Dialog.json?sort_desc=last_message_date_sent", &alice)
