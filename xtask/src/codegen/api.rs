@@ -253,7 +253,13 @@ pub fn error_statuses(doc: &EndpointDoc) -> Vec<(u16, &'static str)> {
     if doc.meta.auth == AuthKind::UserSession || !doc.roles.is_empty() {
         out.push((
             403,
-            "The session has no user (`Forbidden. Need user.`), or the roles table refuses.",
+            "The session has no user (`Forbidden. Need user.`), the caller may not act on this \
+             resource, or the roles table refuses.",
+        ));
+    } else if doc.meta.name == "list_users" {
+        out.push((
+            403,
+            "Listing users is turned off in the application's settings (`users_listing`).",
         ));
     }
     out.push((404, "No such resource (or a malformed id in the path)."));
