@@ -92,10 +92,24 @@ async fn every_chat_call_over_websocket_and_tcp() {
     assert_eq!(got.extra.get("customParam"), Some("v"));
     assert_eq!(got.sender_id, Some(a.id));
     assert_eq!(got.dialog(), Some(private.id));
-    expect(&mut a_ev, "the automatic delivered marker", |ev| match ev {
-        ChatEvent::Delivered { id: d, user_id, .. } if *d == id => Some(*user_id),
-        _ => None,
-    })
+    // The server's acknowledgement (XEP-0198) and bob's automatic delivered marker, in
+    // whichever order they come.
+    let (mut acked, mut delivered) = (false, false);
+    expect(
+        &mut a_ev,
+        "the acknowledgement and the delivered marker",
+        |ev| {
+            match ev {
+                ChatEvent::Sent { ids } if ids.contains(&id) => acked = true,
+                ChatEvent::Delivered { id: d, user_id, .. } if *d == id => {
+                    assert_eq!(*user_id, Some(b.id));
+                    delivered = true;
+                }
+                _ => {}
+            }
+            (acked && delivered).then_some(())
+        },
+    )
     .await;
     b_chat.mark_read(&got).unwrap();
     let reader = expect(&mut a_ev, "the read marker", |ev| match ev {

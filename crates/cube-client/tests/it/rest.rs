@@ -613,3 +613,31 @@ async fn session_chat_and_history_start_together() {
     assert_eq!(chat.jid().user_id(), Some(a.id));
     chat.disconnect().await;
 }
+
+#[tokio::test]
+async fn rate_limits_are_retryable_refusals() {
+    let t = TestServer::start_with(|c| {
+        c.with_app_settings(
+            APP_ID as i64,
+            AppSettings {
+                rate_limit_per_minute: Some(3),
+                ..AppSettings::default()
+            },
+        )
+    })
+    .await;
+    let c = t.client();
+    c.create_app_session().await.unwrap();
+    let mut refused = None;
+    for _ in 0..10 {
+        if let Err(e) = c.users().get(UserId(1)).await {
+            if e.status() == Some(429) {
+                refused = Some(e);
+                break;
+            }
+        }
+    }
+    let e = refused.expect("the limit is enforced");
+    assert!(e.is_retryable(), "{e:?}");
+    assert_eq!(e.call().unwrap().path, "/users/{id}");
+}
