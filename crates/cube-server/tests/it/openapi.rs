@@ -847,7 +847,7 @@ fn the_generator_reaches_a_success_of_every_operation() {
 }
 
 #[test]
-fn rate_limited_answers_are_documented_too() {
+fn answers_under_application_settings_are_documented_too() {
     let doc = doc();
     let v = Validator { doc: &doc };
     let ops = operations(&doc);
@@ -906,5 +906,37 @@ fn rate_limited_answers_are_documented_too() {
             limited.push(a.status);
         }
         assert_eq!(limited.last(), Some(&429), "{limited:?}");
+
+        let server = TestServer::with_config(|c| {
+            c.with_app_settings(
+                APP,
+                AppSettings {
+                    users_listing: false,
+                    ..AppSettings::default()
+                },
+            )
+        })
+        .await;
+        let token = server.app_token().await;
+        let a = server
+            .raw(
+                Method::GET,
+                "/users/v2.json",
+                Some(&token),
+                None,
+                Vec::new(),
+            )
+            .await;
+        let req = Generated {
+            method: Method::GET,
+            path: "/users/v2.json".into(),
+            token: Some(token),
+            content_type: None,
+            body: Vec::new(),
+        };
+        assert_eq!(a.status, 403, "{}", a.body);
+        if let Err(e) = check_answer(&op("GET", "/users/v2"), &v, &req, &a) {
+            panic!("{e}");
+        }
     });
 }
