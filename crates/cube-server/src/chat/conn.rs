@@ -5,6 +5,7 @@
 //! The protocol (stream headers, SASL, bind, stream management) lives in the state machine;
 //! this task only does I/O, timers, limits and the server's decisions.
 
+use std::collections::VecDeque;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,9 +18,9 @@ use cube_xmpp::{CloseReason, Framing, Limits, Stanza, StreamError, StreamErrorCo
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
-use super::hub::Session;
+use super::hub::{Queued, Session};
 use super::transport::Transport;
-use super::{ChatCore, Parked, store};
+use super::{ChatCore, Parked, number_unacked, store};
 
 /// Stanzas taken from the outgoing queue per wake-up before writing.
 const BATCH: usize = 64;
@@ -77,7 +78,7 @@ fn parse_authcid(authcid: &str) -> Option<(i64, i64)> {
 
 struct Bound {
     session: Arc<Session>,
-    rx: mpsc::Receiver<Stanza>,
+    rx: mpsc::Receiver<Queued>,
 }
 
 struct Conn {
@@ -91,6 +92,9 @@ struct Conn {
     ping_seq: u64,
     closed: Option<CloseReason>,
     sm_id: Option<String>,
+    /// Routing numbers of the messages handed to the machine, oldest first (bounded): the
+    /// unacknowledged ones are their suffix.
+    sent_msgs: VecDeque<u64>,
 }
 
 /// Runs one connection to its end.
@@ -111,6 +115,7 @@ pub async fn run(core: Arc<ChatCore>, mut transport: Transport, framing: Framing
         ping_seq: 0,
         closed: None,
         sm_id: None,
+        sent_msgs: VecDeque::new(),
         core,
     };
     let mut buf = Vec::with_capacity(16 * 1024);
@@ -146,13 +151,13 @@ pub async fn run(core: Arc<ChatCore>, mut transport: Transport, framing: Framing
             }
             Wake::Input(false) => c.machine.connection_lost(),
             Wake::Out(Some(stanza)) => {
-                c.machine.send(*stanza);
-                if let Some(b) = c.bound.as_mut() {
-                    for _ in 1..BATCH {
-                        match b.rx.try_recv() {
-                            Ok(s) => c.machine.send(s),
-                            Err(_) => break,
-                        }
+                let (seq, stanza) = *stanza;
+                c.out(seq, stanza);
+                for _ in 1..BATCH {
+                    let next = c.bound.as_mut().and_then(|b| b.rx.try_recv().ok());
+                    match next {
+                        Some((seq, s)) => c.out(seq, s),
+                        None => break,
                     }
                 }
             }
@@ -185,13 +190,13 @@ pub async fn run(core: Arc<ChatCore>, mut transport: Transport, framing: Framing
 enum Wake {
     Stopping,
     Input(bool),
-    Out(Option<Box<Stanza>>),
+    Out(Option<Box<Queued>>),
     Kicked,
     Timer,
 }
 
 /// The next queued stanza; never resolves without a bound session.
-async fn recv(rx: Option<&mut mpsc::Receiver<Stanza>>) -> Option<Stanza> {
+async fn recv(rx: Option<&mut mpsc::Receiver<Queued>>) -> Option<Queued> {
     match rx {
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,
@@ -206,7 +211,21 @@ async fn kicked(session: Option<Arc<Session>>) {
     }
 }
 
+/// How many routing numbers a connection remembers for unacknowledged messages.
+const MAX_TRACKED: usize = 16 * 1024;
+
 impl Conn {
+    /// Hands a routed stanza to the machine, remembering its routing number.
+    fn out(&mut self, seq: u64, stanza: Stanza) {
+        if super::router::worth_keeping(&stanza) {
+            if self.sent_msgs.len() >= MAX_TRACKED {
+                self.sent_msgs.pop_front();
+            }
+            self.sent_msgs.push_back(seq);
+        }
+        self.machine.send(stanza);
+    }
+
     fn next_timer(&self) -> Instant {
         let limits = self.core.limits();
         let mut at = match self.pinged {
@@ -312,8 +331,10 @@ impl Conn {
                 };
                 match self.core.hub().register(app, user, jid) {
                     Ok((session, rx)) => {
+                        // Taken from the queue for this session alone: every other session
+                        // missed them.
                         for stanza in self.core.router().offline_for(&session).await {
-                            self.machine.send(stanza);
+                            self.out(0, stanza);
                         }
                         self.bound = Some(Bound { session, rx });
                     }
@@ -330,6 +351,7 @@ impl Conn {
                         self.machine.resume_session(p.detached.clone());
                         if self.machine.jid().is_some() && self.bound.is_none() {
                             p.session.resumed();
+                            self.sent_msgs = p.unacked_seqs.iter().copied().collect();
                             self.core.note_resumable(&previd, p.session.clone());
                             self.sm_id = Some(previd);
                             self.bound = Some(Bound {
@@ -426,19 +448,31 @@ impl Conn {
                 if d.resumable && (dropped || session.taken_over()) && !session.overflowed() =>
             {
                 let (app_id, user_id) = (session.app_id, session.user_id);
+                let numbered = number_unacked(
+                    d.unacked.clone(),
+                    self.sent_msgs.make_contiguous(),
+                    session.registered(),
+                );
+                let unacked_seqs = numbered.into_iter().map(|(seq, _)| seq).collect();
                 self.core.park(Parked {
                     detached: d,
                     session,
                     rx,
                     app_id,
                     user_id,
+                    unacked_seqs,
                 });
             }
             other => {
-                let mut undelivered: Vec<Stanza> = other.map(|d| d.unacked).unwrap_or_default();
+                let unacked = other.map(|d| d.unacked).unwrap_or_default();
+                let mut undelivered = number_unacked(
+                    unacked,
+                    self.sent_msgs.make_contiguous(),
+                    session.registered(),
+                );
                 rx.close();
-                while let Ok(s) = rx.try_recv() {
-                    undelivered.push(s);
+                while let Ok(q) = rx.try_recv() {
+                    undelivered.push(q);
                 }
                 self.core.finish(&session, undelivered).await;
             }

@@ -14,6 +14,9 @@ use tokio::sync::{Notify, mpsc};
 /// A user of an application: `(app_id, user_id)`.
 pub type UserKey = (i64, i64);
 
+/// A stanza in an outgoing queue, numbered in the order the hub routed it.
+pub type Queued = (u64, Stanza);
+
 /// Why a connection could not be registered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -37,7 +40,9 @@ pub struct Session {
     pub user_id: i64,
     /// The bound full JID.
     pub jid: Jid,
-    tx: mpsc::Sender<Stanza>,
+    tx: mpsc::Sender<Queued>,
+    seq: Arc<AtomicU64>,
+    registered: u64,
     carbons: AtomicBool,
     inactive: AtomicBool,
     overflowed: AtomicBool,
@@ -73,7 +78,8 @@ impl Session {
 
     /// Queues a stanza; false (and the connection is told to close) when the queue is full.
     pub fn send(&self, el: Stanza) -> bool {
-        match self.tx.try_send(el) {
+        let n = self.seq.fetch_add(1, Ordering::Relaxed);
+        match self.tx.try_send((n, el)) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
                 self.overflowed.store(true, Ordering::Relaxed);
@@ -82,6 +88,22 @@ impl Session {
             }
             Err(mpsc::error::TrySendError::Closed(_)) => false,
         }
+    }
+
+    /// The routing number of the next stanza: everything routed so far is below it.
+    pub fn routed_so_far(&self) -> u64 {
+        self.seq.load(Ordering::Relaxed)
+    }
+
+    /// The routing number taken when this session was registered.
+    pub fn registered(&self) -> u64 {
+        self.registered
+    }
+
+    /// Whether this session was registered after the stanza numbered `seq` was routed (so it
+    /// did not get its own copy).
+    pub fn missed(&self, seq: u64) -> bool {
+        self.registered > seq
     }
 
     /// Whether the outgoing queue overflowed (the reader is too slow).
@@ -128,6 +150,7 @@ struct State {
 pub struct Hub {
     state: Mutex<State>,
     next_id: AtomicU64,
+    seq: Arc<AtomicU64>,
     max_per_user: usize,
     max_total: usize,
     queue: usize,
@@ -139,6 +162,7 @@ impl Hub {
         Self {
             state: Mutex::new(State::default()),
             next_id: AtomicU64::new(1),
+            seq: Arc::new(AtomicU64::new(0)),
             max_per_user,
             max_total,
             queue: queue.max(1),
@@ -158,7 +182,7 @@ impl Hub {
         app_id: i64,
         user_id: i64,
         jid: Jid,
-    ) -> Result<(Arc<Session>, mpsc::Receiver<Stanza>), LimitError> {
+    ) -> Result<(Arc<Session>, mpsc::Receiver<Queued>), LimitError> {
         let (tx, rx) = mpsc::channel(self.queue);
         let session = Arc::new(Session {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
@@ -166,6 +190,8 @@ impl Hub {
             user_id,
             jid,
             tx,
+            registered: self.seq.fetch_add(1, Ordering::Relaxed),
+            seq: self.seq.clone(),
             carbons: AtomicBool::new(false),
             inactive: AtomicBool::new(false),
             overflowed: AtomicBool::new(false),

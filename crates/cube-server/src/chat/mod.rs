@@ -26,7 +26,6 @@ use std::time::Duration;
 
 use axum::extract::{State, WebSocketUpgrade};
 use axum::response::Response;
-use cube_xmpp::Stanza;
 use cube_xmpp::server::DetachedSession;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
@@ -36,6 +35,7 @@ use self::hub::{Hub, Session};
 use self::router::Router;
 use self::transport::Transport;
 use crate::service::Service;
+use cube_xmpp::Stanza;
 
 /// Bounds on what one connection, one user and the whole server may use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,9 +158,11 @@ pub enum ChatError {
 pub(crate) struct Parked {
     pub(crate) detached: DetachedSession,
     pub(crate) session: Arc<Session>,
-    pub(crate) rx: mpsc::Receiver<Stanza>,
+    pub(crate) rx: mpsc::Receiver<hub::Queued>,
     pub(crate) app_id: i64,
     pub(crate) user_id: i64,
+    /// The routing numbers of the unacknowledged stanzas worth keeping, in order.
+    pub(crate) unacked_seqs: Vec<u64>,
 }
 
 /// Everything the connections share.
@@ -299,20 +301,37 @@ impl ChatCore {
 
     /// Ends a parked session for good: unregisters it and keeps what it did not deliver.
     pub(crate) async fn release(&self, mut p: Parked) {
-        let mut undelivered: Vec<Stanza> = p.detached.unacked.drain(..).collect();
-        while let Ok(s) = p.rx.try_recv() {
-            undelivered.push(s);
+        let floor = p.session.registered();
+        let mut undelivered = number_unacked(
+            p.detached.unacked.drain(..).collect(),
+            &p.unacked_seqs,
+            floor,
+        );
+        while let Ok(q) = p.rx.try_recv() {
+            undelivered.push(q);
         }
         self.finish(&p.session, undelivered).await;
     }
 
-    /// A session is over: unregister it; if it was the user's last, record last activity and
-    /// keep its undelivered stanzas for the next connection.
-    pub(crate) async fn finish(&self, session: &Session, undelivered: Vec<Stanza>) {
+    /// A session is over: unregister it and record last activity if it was the user's last.
+    /// What it did not deliver goes to the user's sessions that did not get their own copy
+    /// (bound after it was routed), or to the offline queue when none is connected.
+    pub(crate) async fn finish(&self, session: &Session, undelivered: Vec<hub::Queued>) {
         let (app, user) = (session.app_id, session.user_id);
         let last = self.hub().unregister(session);
-        if !undelivered.is_empty() {
-            self.router.requeue(app, user, undelivered).await;
+        let live = self.hub().sessions(app, user);
+        if !live.is_empty() {
+            for (seq, stanza) in undelivered {
+                if !router::worth_keeping(&stanza) {
+                    continue;
+                }
+                for s in live.iter().filter(|s| s.missed(seq)) {
+                    s.send(stanza.clone());
+                }
+            }
+        } else if !undelivered.is_empty() {
+            let stanzas = undelivered.into_iter().map(|(_, s)| s).collect();
+            self.router.requeue(app, user, stanzas).await;
             // A session of the user bound meanwhile (a reconnect that did not resume) gets
             // them now rather than at its next login.
             let live = self.hub().sessions(app, user);
@@ -328,6 +347,24 @@ impl ChatCore {
             self.router.went_offline(app, user).await;
         }
     }
+}
+
+/// Pairs the unacknowledged stanzas worth keeping with their routing numbers: they are the
+/// last ones of `seqs` (the numbers of what was sent, in order); missing numbers get `floor`.
+pub(crate) fn number_unacked(unacked: Vec<Stanza>, seqs: &[u64], floor: u64) -> Vec<hub::Queued> {
+    let kept: Vec<Stanza> = unacked.into_iter().filter(router::worth_keeping).collect();
+    let known = &seqs[seqs.len().saturating_sub(kept.len())..];
+    let missing = kept.len() - known.len();
+    kept.into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let seq = i
+                .checked_sub(missing)
+                .and_then(|j| known.get(j).copied())
+                .unwrap_or(floor);
+            (seq, s)
+        })
+        .collect()
 }
 
 /// The running chat listeners.
@@ -489,4 +526,33 @@ pub async fn start(
         core,
         tasks,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use cube_xmpp::stanza::{Iq, IqPayload, Message};
+
+    use super::*;
+
+    fn msg(body: &str) -> Stanza {
+        Stanza::Message(Message::default().with_body(body))
+    }
+
+    #[test]
+    fn unacked_messages_take_the_last_routing_numbers() {
+        let ping = Stanza::Iq(Iq::get("p", IqPayload::Ping));
+        let unacked = vec![msg("a"), ping, msg("b"), msg("c")];
+        let numbered = number_unacked(unacked.clone(), &[3, 7, 9], 1);
+        let seqs: Vec<u64> = numbered.iter().map(|(s, _)| *s).collect();
+        assert_eq!(seqs, [3, 7, 9], "iq answers are not kept");
+        let numbered = number_unacked(unacked, &[9], 1);
+        let seqs: Vec<u64> = numbered.iter().map(|(s, _)| *s).collect();
+        assert_eq!(seqs, [1, 1, 9], "unknown numbers fall back to the floor");
+    }
+
+    #[test]
+    fn limits_default_to_bounded_values() {
+        let l = ChatLimits::default();
+        assert!(l.max_stanza_bytes > 0 && l.outgoing_queue > 0 && l.connections_total > 0);
+    }
 }

@@ -236,6 +236,13 @@ fn room_of(jid: &Jid) -> Option<(i64, &str)> {
     Some((i64::try_from(app.get()).ok()?, dialog))
 }
 
+/// Whether an undelivered stanza is kept for the user's other or next sessions: messages,
+/// except typing notifications (iq answers and presence belong to the connection that ended).
+pub fn worth_keeping(stanza: &Stanza) -> bool {
+    matches!(stanza, Stanza::Message(m)
+        if m.message_type() != MessageType::Error && (m.chat_state.is_none() || m.has_content()))
+}
+
 /// Whether `list` keeps messages from `values` (the sender's addresses) out.
 fn denies(list: &PrivacyList, values: &[&str], only_total: bool) -> bool {
     for item in &list.items {
@@ -702,10 +709,8 @@ impl Router {
     /// Puts stanzas that could not be delivered (a connection ended with them unacknowledged)
     /// back into the user's offline queue.
     pub async fn requeue(&self, app_id: i64, user_id: i64, stanzas: Vec<Stanza>) {
-        for stanza in stanzas {
-            if matches!(&stanza, Stanza::Message(m) if m.chat_state.is_none() || m.has_content()) {
-                self.keep_offline(app_id, user_id, &stanza).await;
-            }
+        for stanza in stanzas.iter().filter(|s| worth_keeping(s)) {
+            self.keep_offline(app_id, user_id, stanza).await;
         }
     }
 

@@ -102,3 +102,39 @@ async fn an_unknown_session_is_not_resumed_and_nothing_is_lost() {
     b.close().await;
     a.close().await;
 }
+
+#[tokio::test]
+async fn a_fresh_login_after_a_drop_gets_everything_once() {
+    let t = TestServer::with_config(|mut c| {
+        c.chat_limits.resume_timeout = std::time::Duration::from_millis(200);
+        c
+    })
+    .await;
+    let (_, alice) = t.user("alice").await;
+    let (_, bob) = t.user("bob").await;
+    for (round, via) in BOTH.into_iter().enumerate() {
+        let base = 100 * round as u32;
+        let mut a = Client::connect(&t, via, alice, &password("alice")).await;
+        let b = Client::connect(&t, via, bob, &password("bob")).await;
+        let _ = b.drop_socket();
+        a.send_now(chat(bob, "m1", &oid(base + 1), None, false))
+            .await;
+        a.sync().await;
+        // Bob logs in again without resuming (the JS SDK never resumes).
+        let mut b = Client::connect(&t, via, bob, &password("bob")).await;
+        a.send_now(chat(bob, "m2", &oid(base + 2), None, false))
+            .await;
+        let mut got = Vec::new();
+        while got.len() < 2 {
+            got.push(b.expect_body().await.body.unwrap_or_default());
+        }
+        got.sort();
+        assert_eq!(got, ["m1", "m2"]);
+        // m1 reached the new session only when the dropped one expired, so that expiry is
+        // over: nothing else is on its way.
+        let rest = bodies(&b.drain().await);
+        assert!(rest.is_empty(), "duplicates: {rest:?}");
+        b.close().await;
+        a.close().await;
+    }
+}
