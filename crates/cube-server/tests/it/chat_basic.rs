@@ -664,3 +664,83 @@ async fn rest_system_messages_and_deletions_reach_chat() {
     assert_eq!(removed.dialog_id(), Some(dialog.as_str()));
     b.close().await;
 }
+
+#[tokio::test]
+async fn rooms_answer_joins_online_lists_and_route_typing() {
+    let t = TestServer::start().await;
+    let (alice_token, alice) = user(&t, "alice").await;
+    let (_, bob) = user(&t, "bob").await;
+    let (_, carol) = user(&t, "carol").await;
+    let dialog = t
+        .dialog(
+            &alice_token,
+            json!({"type": 2, "name": "g", "occupants_ids": [bob, carol]}),
+        )
+        .await;
+    let room = super::chat_client::room_jid(&dialog);
+    let mut a = Client::connect(&t, Via::Ws, alice, &password("alice")).await;
+    let mut b = Client::connect(&t, Via::Tcp, bob, &password("bob")).await;
+
+    // A join (not needed to chat) is answered with the self-presence, status 110.
+    let me = room
+        .with_resource(&alice.to_string())
+        .expect("occupant jid");
+    let join = cube_xmpp::stanza::Presence::muc_join(me).with_id("j1");
+    a.send_now(join).await;
+    let answer = a
+        .expect(|s| match s {
+            Stanza::Presence(p) if p.id.as_deref() == Some("j1") => Some(p.clone()),
+            _ => None,
+        })
+        .await;
+    assert!(
+        answer
+            .muc_user
+            .is_some_and(|x| x.status_codes.contains(&110))
+    );
+
+    // Online occupants (the JS SDK's listOnlineUsers).
+    let mut iq = Iq::get(
+        "d1",
+        IqPayload::DiscoItems(cube_xmpp::stanza::DiscoItems::default()),
+    );
+    iq.to = Some(room.clone());
+    a.send_now(iq).await;
+    let items = a
+        .expect(|s| match s {
+            Stanza::Iq(iq) if iq.id == "d1" => match &iq.payload {
+                Some(IqPayload::DiscoItems(d)) => Some(d.items.clone()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .await;
+    let mut online: Vec<String> = items.into_iter().map(|i| i.jid).collect();
+    online.sort();
+    let mut expected = vec![format!("{room}/{alice}"), format!("{room}/{bob}")];
+    expected.sort();
+    assert_eq!(online, expected);
+
+    // Typing in the room reaches the other occupants from the room.
+    a.send_now(
+        Message::new(MessageType::Groupchat)
+            .with_to(room.clone())
+            .with_chat_state(ChatState::Composing),
+    )
+    .await;
+    let typing = b
+        .expect(|s| match s {
+            Stanza::Message(m) if m.chat_state.is_some() => Some(m.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        typing
+            .from
+            .and_then(|f| f.occupant_user_id())
+            .map(cube_model::UserId::get),
+        Some(alice as u64)
+    );
+    a.close().await;
+    b.close().await;
+}
