@@ -661,6 +661,10 @@ pub async fn chat(args: ChatArgs) -> anyhow::Result<()> {
     }
 }
 
+fn user(id: Option<UserId>) -> String {
+    id.map_or_else(|| "someone".to_owned(), |u| format!("user {u}"))
+}
+
 fn print_event(out: &Output, ev: &ChatEvent) {
     let line = match ev {
         ChatEvent::Message(m) => {
@@ -687,12 +691,258 @@ fn print_event(out: &Output, ev: &ChatEvent) {
             }
         }
         other => {
+            let text = match other {
+                ChatEvent::Delivered { id, user_id, .. } => {
+                    format!("delivered {id} to {}", user(*user_id))
+                }
+                ChatEvent::Read { id, user_id, .. } => format!("read {id} by {}", user(*user_id)),
+                ChatEvent::Typing {
+                    user_id, composing, ..
+                } => format!(
+                    "{} {}",
+                    user(*user_id),
+                    if *composing {
+                        "is typing"
+                    } else {
+                        "stopped typing"
+                    }
+                ),
+                ChatEvent::State(state) => format!("connection {state:?}"),
+                other => format!("{other:?}"),
+            };
             if out.json {
-                serde_json::json!({ "type": "event", "event": format!("{other:?}") }).to_string()
+                serde_json::json!({ "type": "event", "event": text }).to_string()
             } else {
-                format!("event    {other:?}")
+                format!("event    {text}")
             }
         }
     };
     println!("{line}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    enum Cli {
+        Session(SessionArgs),
+        Users(UsersArgs),
+        Dialogs(DialogsArgs),
+        Messages(MessagesArgs),
+        Chat(ChatArgs),
+    }
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("cube").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn bad_arguments_are_clear_errors() {
+        use clap::error::ErrorKind;
+        let kind = |args: &[&str]| parse(args).unwrap_err().kind();
+        assert_eq!(kind(&["users", "get"]), ErrorKind::MissingRequiredArgument);
+        assert_eq!(kind(&["users", "get", "x"]), ErrorKind::ValueValidation);
+        assert_eq!(
+            kind(&["dialogs", "create", "--kind", "bogus"]),
+            ErrorKind::InvalidValue
+        );
+        assert_eq!(
+            kind(&["chat", "send", "hi"]),
+            ErrorKind::MissingRequiredArgument
+        );
+        assert_eq!(
+            kind(&["chat", "send", "--user", "1", "--dialog", "d", "hi"]),
+            ErrorKind::ArgumentConflict
+        );
+        assert_eq!(kind(&["messages", "bogus"]), ErrorKind::InvalidSubcommand);
+        assert!(
+            dialog_id("nothex")
+                .unwrap_err()
+                .to_string()
+                .contains("not a dialog id")
+        );
+    }
+
+    /// Every API command against an in-process server, as a person would type them.
+    #[tokio::test]
+    async fn the_commands_work_against_a_local_server() {
+        let server = cube_server::Server::start(cube_server::ServerConfig::ephemeral().with_app(
+            9,
+            "cli-key",
+            "cli-secret",
+        ))
+        .await
+        .unwrap();
+        let rest = server.rest_url();
+        let ws = format!("ws://{}", server.ws_addr().unwrap());
+        let target = |login: Option<&str>| {
+            let mut v: Vec<String> = [
+                "--api-url",
+                &rest,
+                "--chat-url",
+                &ws,
+                "--chat-domain",
+                "localhost",
+                "--app-id",
+                "9",
+                "--auth-key",
+                "cli-key",
+            ]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+            if let Some(l) = login {
+                v.extend([
+                    "--login".into(),
+                    l.into(),
+                    "--password".into(),
+                    format!("{l}-pass-1"),
+                ]);
+            }
+            v
+        };
+        let run = |args: Vec<String>| async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            match parse(&args).unwrap() {
+                Cli::Session(a) => session(a).await,
+                Cli::Users(a) => users(a).await,
+                Cli::Dialogs(a) => dialogs(a).await,
+                Cli::Messages(a) => messages(a).await,
+                Cli::Chat(a) => chat(a).await,
+            }
+        };
+        let cmd = |words: &[&str], login: Option<&str>| {
+            let mut v: Vec<String> = words.iter().map(|s| (*s).to_owned()).collect();
+            v.extend(target(login));
+            v
+        };
+        for who in ["alice", "bob"] {
+            let pass = format!("{who}-pass-1");
+            run(cmd(
+                &[
+                    "users",
+                    "sign-up",
+                    "--new-login",
+                    who,
+                    "--new-password",
+                    &pass,
+                ],
+                None,
+            ))
+            .await
+            .unwrap();
+        }
+        run(cmd(&["session", "create"], Some("alice")))
+            .await
+            .unwrap();
+        run(cmd(&["session", "show", "--json"], None))
+            .await
+            .unwrap();
+        run(cmd(&["users", "get", "2"], None)).await.unwrap();
+        run(cmd(&["users", "list", "--ids", "1,2", "--json"], None))
+            .await
+            .unwrap();
+        assert!(
+            run(cmd(&["users", "list"], None)).await.is_err(),
+            "a filter is required"
+        );
+        run(cmd(
+            &["users", "update", "--full-name", "Alice A"],
+            Some("alice"),
+        ))
+        .await
+        .unwrap();
+        assert!(
+            run(cmd(&["dialogs", "list"], None)).await.is_err(),
+            "dialogs need a user"
+        );
+        run(cmd(
+            &["dialogs", "create", "--name", "Team", "--occupants", "2"],
+            Some("alice"),
+        ))
+        .await
+        .unwrap();
+        let alice = cube_client::Client::builder(9, "cli-key")
+            .local(rest.clone(), ws.clone(), "localhost")
+            .build()
+            .unwrap();
+        alice
+            .create_user_session("alice", "alice-pass-1")
+            .await
+            .unwrap();
+        let d: Vec<Dialog> = alice
+            .dialogs()
+            .list(Query::new())
+            .try_collect()
+            .await
+            .unwrap();
+        let id = d[0].id.to_string();
+        run(cmd(&["dialogs", "list", "--json"], Some("alice")))
+            .await
+            .unwrap();
+        run(cmd(&["dialogs", "rename", &id, "Team 2"], Some("bob")))
+            .await
+            .unwrap();
+        run(cmd(&["dialogs", "add", &id, "2"], Some("alice")))
+            .await
+            .unwrap();
+        run(cmd(&["messages", "send", &id, "hello"], Some("alice")))
+            .await
+            .unwrap();
+        run(cmd(&["messages", "list", &id, "--last", "1"], Some("bob")))
+            .await
+            .unwrap();
+        run(cmd(&["messages", "unread"], Some("bob")))
+            .await
+            .unwrap();
+        let m: Vec<Message> = alice
+            .messages()
+            .history(d[0].id)
+            .try_collect()
+            .await
+            .unwrap();
+        let mid = m[0].id.to_string();
+        run(cmd(&["messages", "read", &id, &mid], Some("bob")))
+            .await
+            .unwrap();
+        run(cmd(
+            &["chat", "send", "--dialog", &id, "over chat"],
+            Some("alice"),
+        ))
+        .await
+        .unwrap();
+        run(cmd(
+            &["chat", "listen", "--count", "1", "--seconds", "10"],
+            Some("bob"),
+        ))
+        .await
+        .unwrap();
+        run(cmd(
+            &["messages", "delete", &mid, "--for-everyone"],
+            Some("alice"),
+        ))
+        .await
+        .unwrap();
+        run(cmd(&["dialogs", "remove", &id, "2"], Some("alice")))
+            .await
+            .unwrap();
+        let refused = run(cmd(
+            &["dialogs", "delete", &id, "--for-everyone"],
+            Some("bob"),
+        ))
+        .await;
+        assert!(refused.is_err());
+        run(cmd(
+            &["dialogs", "delete", &id, "--for-everyone"],
+            Some("alice"),
+        ))
+        .await
+        .unwrap();
+        run(cmd(&["users", "delete-me"], Some("bob")))
+            .await
+            .unwrap();
+        server.shutdown().await;
+    }
 }
