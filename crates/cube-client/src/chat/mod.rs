@@ -276,6 +276,9 @@ pub struct Chat {
 }
 
 /// The one stream of [`ChatEvent`]s of a connection; it ends when the connection is closed.
+///
+/// Events wait here until taken (the queue is unbounded, so that no message is ever dropped
+/// for a slow reader): keep reading it, or drop it to stop receiving events.
 #[derive(Debug)]
 pub struct ChatEvents {
     rx: mpsc::UnboundedReceiver<ChatEvent>,
