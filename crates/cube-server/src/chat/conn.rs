@@ -270,13 +270,17 @@ impl Conn {
     /// Writes everything the machine has for the transport; false if the transport failed.
     async fn flush(&mut self, transport: &mut Transport) -> bool {
         let limit = self.core.limits().write_timeout;
+        let mut chunks = Vec::new();
         while let Some(bytes) = self.machine.poll_transmit() {
-            match tokio::time::timeout(limit, transport.send(bytes)).await {
-                Ok(Ok(())) => {}
-                _ => return false,
-            }
+            chunks.push(bytes);
         }
-        true
+        if chunks.is_empty() {
+            return true;
+        }
+        matches!(
+            tokio::time::timeout(limit, transport.send_all(chunks)).await,
+            Ok(Ok(()))
+        )
     }
 
     async fn drain_events(&mut self) {

@@ -71,8 +71,8 @@ impl Default for ChatLimits {
     fn default() -> Self {
         Self {
             max_stanza_bytes: 256 * 1024,
-            stanzas_per_second: 2_000,
-            burst: 4_000,
+            stanzas_per_second: 10_000,
+            burst: 20_000,
             connections_per_user: 32,
             connections_total: 20_000,
             outgoing_queue: 4_096,

@@ -4,6 +4,7 @@
 use std::io;
 
 use axum::extract::ws::{Message as WsMessage, WebSocket};
+use futures_util::SinkExt;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// A byte stream a chat connection can run on (TCP or TLS).
@@ -59,18 +60,23 @@ impl Transport {
         }
     }
 
-    /// Sends bytes: one WebSocket text message, or a write on the stream.
-    pub async fn send(&mut self, bytes: Vec<u8>) -> io::Result<()> {
+    /// Sends several chunks (one WebSocket message each) and flushes once.
+    pub async fn send_all(&mut self, chunks: Vec<Vec<u8>>) -> io::Result<()> {
         match self {
             Self::Ws(ws) => {
-                let text = String::from_utf8(bytes)
-                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-                ws.send(WsMessage::Text(text.into()))
-                    .await
-                    .map_err(io::Error::other)
+                for bytes in chunks {
+                    let text = String::from_utf8(bytes)
+                        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+                    ws.feed(WsMessage::Text(text.into()))
+                        .await
+                        .map_err(io::Error::other)?;
+                }
+                ws.flush().await.map_err(io::Error::other)
             }
             Self::Stream(s) => {
-                s.write_all(&bytes).await?;
+                for bytes in chunks {
+                    s.write_all(&bytes).await?;
+                }
                 s.flush().await
             }
         }
