@@ -8,6 +8,7 @@ mod chat_golden;
 mod chat_rules;
 mod chat_sm;
 mod dialogs;
+mod golden;
 mod js_sdk;
 mod messages;
 mod openapi;
