@@ -141,7 +141,9 @@ pub fn count_unread_live(conn: &Connection, dialog: &str, viewer: i64) -> Result
     Ok(conn
         .prepare_cached(&format!(
             "SELECT COUNT(*) FROM messages m WHERE m.dialog_id = ?1 AND m.sender_id != ?2 \
-             AND NOT EXISTS (SELECT 1 FROM json_each(m.read_ids) WHERE value = ?2) AND {VISIBLE}"
+             AND NOT EXISTS (SELECT 1 FROM json_each(m.read_ids) WHERE value = ?2) AND {VISIBLE} \
+             AND m.created_at > COALESCE((SELECT cleared_at FROM dialog_user_state \
+             WHERE dialog_id = ?1 AND user_id = ?2), -1)"
         ))?
         .query_row(params![dialog, viewer], |r| r.get(0))?)
 }
@@ -640,6 +642,43 @@ pub fn delete_many(
     Ok((out, deleted))
 }
 
+/// `DELETE /chat/Dialog/clearHistory/{id}`: hides every message so far from the caller or,
+/// with `force`, deletes them for everyone (the roles of deleting others' messages apply).
+///
+/// Not routed yet: cube-rest has no endpoint for it.
+pub fn clear_history(
+    conn: &Connection,
+    actor: Actor,
+    dialog_id: &str,
+    force: bool,
+    now: i64,
+) -> Result<()> {
+    let d = dialogs::load(conn, actor.app_id, dialog_id)?;
+    if force {
+        dialogs::require(
+            conn,
+            &d,
+            actor.user_id,
+            Action::DeleteOthersMessageForEveryone,
+        )?;
+        conn.execute("DELETE FROM messages WHERE dialog_id = ?1", [&d.id])?;
+        conn.execute("DELETE FROM dialog_pins WHERE dialog_id = ?1", [&d.id])?;
+        conn.execute(
+            "UPDATE dialog_user_state SET unread = 0 WHERE dialog_id = ?1",
+            [&d.id],
+        )?;
+        refresh_last_message(conn, &d.id)?;
+        return Ok(());
+    }
+    dialogs::require(conn, &d, actor.user_id, Action::ReadHistory)?;
+    conn.execute(
+        "INSERT INTO dialog_user_state (dialog_id, user_id, cleared_at, unread) VALUES (?1, ?2, ?3, 0) \
+         ON CONFLICT(dialog_id, user_id) DO UPDATE SET cleared_at = excluded.cleared_at, unread = 0",
+        params![d.id, actor.user_id, now],
+    )?;
+    Ok(())
+}
+
 /// Unread counts per dialog (the given ones, or all of the caller's) and their total.
 pub fn unread_counts(
     conn: &Connection,
@@ -786,6 +825,54 @@ mod tests {
         // the owner can delete it for everyone.
         delete_one(&c, actor(1), &m.id, true).unwrap();
         assert_eq!(load(&c, 1, &m.id).unwrap_err().status(), 404);
+        assert!(
+            dialogs::load(&c, 1, &d.id)
+                .unwrap()
+                .last_message_id
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn clear_history_for_self_and_for_everyone() {
+        let c = db_with_users(3);
+        let g = NewDialog {
+            dialog_type: 2,
+            name: Some("g".into()),
+            occupants_ids: vec![2, 3],
+            ..NewDialog::default()
+        };
+        let d = dialogs::create(&c, actor(1), &g, &oid(50), false, 0).unwrap();
+        let new = NewMessage {
+            chat_dialog_id: Some(d.id.clone()),
+            message: Some("x".into()),
+            ..NewMessage::default()
+        };
+        create(&c, actor(1), &new, &oid(1), &oid(99), 1_000).unwrap();
+        let history = |u: i64| {
+            list(
+                &c,
+                actor(u),
+                &pairs(&[("chat_dialog_id", &d.id), ("mark_as_read", "0")]),
+            )
+            .unwrap()
+            .items
+            .len()
+        };
+        clear_history(&c, actor(2), &d.id, false, 2_000).unwrap();
+        assert_eq!(history(2), 0);
+        assert_eq!(history(3), 1);
+        assert_eq!(unread_counts(&c, actor(2), None).unwrap().0, 0);
+        create(&c, actor(1), &new, &oid(2), &oid(99), 3_000).unwrap();
+        assert_eq!(history(2), 1);
+        assert_eq!(
+            clear_history(&c, actor(3), &d.id, true, 4_000)
+                .unwrap_err()
+                .status(),
+            403
+        );
+        clear_history(&c, actor(1), &d.id, true, 4_000).unwrap();
+        assert_eq!(history(3), 0);
         assert!(
             dialogs::load(&c, 1, &d.id)
                 .unwrap()
