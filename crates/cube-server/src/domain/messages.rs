@@ -440,11 +440,20 @@ pub fn list(conn: &Connection, actor: Actor, pairs: &[(String, String)]) -> Resu
         for m in &mut items {
             if m.sender_id != actor.user_id && !m.read_ids.contains(&actor.user_id) {
                 m.read_ids.push(actor.user_id);
-                conn.prepare_cached("UPDATE messages SET read_ids = ?1 WHERE id = ?2")?
-                    .execute(params![
-                        serde_json::Value::from(m.read_ids.clone()).to_string(),
-                        m.id
-                    ])?;
+                // Public and broadcast messages count their readers (`views_count`).
+                let viewed = i64::from(matches!(
+                    dialog.kind(),
+                    DialogType::Public | DialogType::Broadcast
+                ));
+                m.views_count += viewed;
+                conn.prepare_cached(
+                    "UPDATE messages SET read_ids = ?1, views_count = views_count + ?2 WHERE id = ?3",
+                )?
+                .execute(params![
+                    serde_json::Value::from(m.read_ids.clone()).to_string(),
+                    viewed,
+                    m.id
+                ])?;
                 changed = true;
             }
         }
@@ -879,6 +888,29 @@ mod tests {
                 .last_message_id
                 .is_none()
         );
+    }
+
+    #[test]
+    fn public_messages_count_their_readers() {
+        let c = db_with_users(3);
+        let p = NewDialog {
+            dialog_type: 4,
+            name: Some("p".into()),
+            ..NewDialog::default()
+        };
+        let d = dialogs::create(&c, actor(1), &p, &oid(50), false, 0).unwrap();
+        let new = NewMessage {
+            chat_dialog_id: Some(d.id.clone()),
+            message: Some("x".into()),
+            ..NewMessage::default()
+        };
+        create(&c, actor(1), &new, &oid(1), &oid(99), 1_000).unwrap();
+        let read = |u: i64| list(&c, actor(u), &pairs(&[("chat_dialog_id", &d.id)])).unwrap();
+        read(2);
+        read(2);
+        let page = read(3);
+        assert_eq!(page.items[0].views_count, 2);
+        assert_eq!(page.items[0].to_json(3, 4)["views_count"], 2);
     }
 
     #[test]
