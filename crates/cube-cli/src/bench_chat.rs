@@ -328,7 +328,12 @@ pub async fn chat(args: ChatArgs) -> anyhow::Result<()> {
         (None, _) => None,
     };
 
-    let per_message = n_receivers as u32;
+    // 1:1: one receiver per message; group: every receiver.
+    let per_message = if room.is_some() {
+        n_receivers as u32
+    } else {
+        1
+    };
     let shared = Arc::new(Shared {
         t0: Instant::now(),
         run: run_id(),
