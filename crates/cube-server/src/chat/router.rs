@@ -65,6 +65,8 @@ pub struct Router {
     /// Users known to exist (users are rarely deleted; a stale entry only lets a message to a
     /// deleted user be queued offline).
     known: Mutex<HashSet<UserKey>>,
+    /// Private dialogs by `(app, lower user id, higher user id)`, learnt from saved messages.
+    pairs: Mutex<HashMap<(i64, i64, i64), String>>,
 }
 
 fn error_stanza_for_message(m: &Message, error: StanzaError) -> Stanza {
@@ -274,6 +276,7 @@ impl Router {
             offline_max,
             privacy: Mutex::new(HashMap::new()),
             known: Mutex::new(HashSet::new()),
+            pairs: Mutex::new(HashMap::new()),
         }
     }
 
@@ -384,6 +387,12 @@ impl Router {
         }
         cache.insert(key, list.clone());
         list
+    }
+
+    fn pairs_lock(&self) -> std::sync::MutexGuard<'_, HashMap<(i64, i64, i64), String>> {
+        self.pairs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     async fn user_exists(&self, app_id: i64, user_id: i64) -> bool {
@@ -504,8 +513,13 @@ impl Router {
         };
         let mut input = new_message(m);
         input.chat_dialog_id = dialog.or_else(|| m.dialog_id().map(str::to_owned));
+        let pair = match (&input.chat_dialog_id, recipient) {
+            (None, Some(r)) => Some((s.app_id, s.user_id.min(r), s.user_id.max(r))),
+            _ => None,
+        };
         if input.chat_dialog_id.is_none() {
             input.recipient_id = recipient;
+            input.chat_dialog_id = pair.and_then(|p| self.pairs_lock().get(&p).cloned());
         }
         let id = match m.id.as_deref() {
             Some(id) if is_object_id(id) => id.to_owned(),
@@ -523,10 +537,25 @@ impl Router {
                 if let Ok(existing) = messages::load(c, actor.app_id, &id) {
                     return Ok((existing.dialog_id, existing.date_sent));
                 }
-                let (message, _) = messages::create(c, actor, &input, &id, &new_dialog, now)?;
+                let created = match messages::create(c, actor, &input, &id, &new_dialog, now) {
+                    // The remembered private dialog is gone: find or create it again.
+                    Err(Error::NotFound(_)) if pair.is_some() && input.recipient_id.is_some() => {
+                        input.chat_dialog_id = None;
+                        messages::create(c, actor, &input, &id, &new_dialog, now)
+                    }
+                    other => other,
+                };
+                let (message, _) = created?;
                 Ok((message.dialog_id, message.date_sent))
             })
             .await?;
+        if let Some(p) = pair {
+            let mut pairs = self.pairs_lock();
+            if pairs.len() > 100_000 {
+                pairs.clear();
+            }
+            pairs.insert(p, dialog_id.clone());
+        }
         let params = m.extra_params.get_or_insert_with(ExtraParams::new);
         if params.dialog_id().is_none() {
             let _ = params.set("dialog_id", dialog_id);
