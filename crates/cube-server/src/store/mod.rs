@@ -68,8 +68,11 @@ impl Location {
     }
 }
 
+/// Answers the caller once the transaction is over: `None` if it committed, or why not.
 type Completion = Box<dyn FnOnce(Option<&str>) + Send>;
-type Job = Box<dyn FnOnce(&Connection) -> (bool, Completion) + Send>;
+/// Runs on the connection (or, when no transaction could be opened, is told why) and says
+/// whether it succeeded.
+type Job = Box<dyn FnOnce(Result<&Connection, &str>) -> (bool, Completion) + Send>;
 
 enum Command {
     Write(Job),
@@ -242,6 +245,13 @@ impl Store {
         F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
     {
         let job: Job = Box::new(move |conn| {
+            let conn = match conn {
+                Ok(conn) => conn,
+                Err(why) => {
+                    let _ = reply.send(Err(E::from(StoreError::Commit(why.to_owned()))));
+                    return (false, Box::new(|_| {}));
+                }
+            };
             let result = catch_unwind(AssertUnwindSafe(|| f(conn)))
                 .unwrap_or_else(|_| Err(E::from(StoreError::Panicked)));
             let ok = result.is_ok();
@@ -282,28 +292,26 @@ fn run_batch(conn: &Connection, batch: Vec<Command>) {
     let mut done: Vec<Completion> = Vec::with_capacity(batch.len());
     let began = conn.execute_batch("BEGIN IMMEDIATE");
     if let Err(e) = began {
+        // Without a transaction nothing runs: every job is answered with the reason.
         let message = e.to_string();
         for cmd in batch {
             let (Command::Write(job) | Command::Read(job)) = cmd;
-            // Without a transaction, run nothing: answer every write with the error.
-            let (_, finish) = job_refused(job);
-            finish(Some(&message));
+            let _ = job(Err(&message));
         }
         return;
     }
     for cmd in batch {
         match cmd {
             Command::Read(job) => {
-                let (_, finish) = job(conn);
+                let (_, finish) = job(Ok(conn));
                 done.push(finish);
             }
             Command::Write(job) => {
-                if conn.execute_batch("SAVEPOINT job").is_err() {
-                    let (_, finish) = job_refused(job);
-                    done.push(finish);
+                if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+                    let _ = job(Err(&e.to_string()));
                     continue;
                 }
-                let (ok, finish) = job(conn);
+                let (ok, finish) = job(Ok(conn));
                 if !ok {
                     let _ = conn.execute_batch("ROLLBACK TO job");
                 }
@@ -326,17 +334,6 @@ fn run_batch(conn: &Connection, batch: Vec<Command>) {
             }
         }
     }
-}
-
-/// A job that is not run: its completion reports the error it is given.
-fn job_refused(job: Job) -> (bool, Completion) {
-    drop(job);
-    (
-        false,
-        Box::new(|_| {
-            // The dropped job's reply channel is closed, so the caller sees `Closed`.
-        }),
-    )
 }
 
 #[cfg(test)]
