@@ -5,7 +5,7 @@
 //! [`Router::handle`] takes one stanza and returns the stanzas to send back on the sender's
 //! own connection; everything for other resources goes through the [`Hub`].
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use cube_model::dialog::DialogType;
@@ -67,6 +67,23 @@ pub struct Router {
     known: Mutex<HashSet<UserKey>>,
     /// Private dialogs by `(app, lower user id, higher user id)`, learnt from saved messages.
     pairs: Mutex<HashMap<(i64, i64, i64), String>>,
+    /// Ids of recent content messages routed without being stored: markers for them need no
+    /// storage update (the JS SDK sends a delivered marker for every message).
+    unsaved: Mutex<(HashSet<String>, VecDeque<String>)>,
+}
+
+/// How many unsaved message ids the router remembers.
+const UNSAVED_MEMORY: usize = 100_000;
+
+/// Whether storage keeps this message (`save_to_history=1` on content that is not an edit or
+/// a deletion).
+fn is_saved(m: &Message) -> bool {
+    m.extra_params
+        .as_ref()
+        .is_some_and(ExtraParams::save_to_history)
+        && m.has_content()
+        && m.replace.is_none()
+        && m.remove.is_none()
 }
 
 fn error_stanza_for_message(m: &Message, error: StanzaError) -> Stanza {
@@ -277,6 +294,7 @@ impl Router {
             privacy: Mutex::new(HashMap::new()),
             known: Mutex::new(HashSet::new()),
             pairs: Mutex::new(HashMap::new()),
+            unsaved: Mutex::new((HashSet::new(), VecDeque::new())),
         }
     }
 
@@ -389,6 +407,34 @@ impl Router {
         list
     }
 
+    fn remember_unsaved(&self, id: &str) {
+        let mut guard = self
+            .unsaved
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (set, order) = &mut *guard;
+        if set.insert(id.to_owned()) {
+            order.push_back(id.to_owned());
+            if order.len() > UNSAVED_MEMORY {
+                if let Some(old) = order.pop_front() {
+                    set.remove(&old);
+                }
+            }
+        }
+    }
+
+    /// Whether a marker refers to a message routed here without being stored.
+    fn was_unsaved(&self, marker: &ChatMarker) -> bool {
+        let (ChatMarker::Received { id } | ChatMarker::Displayed { id }) = marker else {
+            return false;
+        };
+        self.unsaved
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .0
+            .contains(id)
+    }
+
     fn pairs_lock(&self) -> std::sync::MutexGuard<'_, HashMap<(i64, i64, i64), String>> {
         self.pairs
             .lock()
@@ -448,8 +494,9 @@ impl Router {
             user_id: s.user_id,
         };
         let now = self.service.now();
-        if let Some(ChatMarker::Received { id } | ChatMarker::Displayed { id }) = &m.marker {
-            let read = matches!(m.marker, Some(ChatMarker::Displayed { .. }));
+        let marker = m.marker.as_ref().filter(|k| !self.was_unsaved(k));
+        if let Some(ChatMarker::Received { id } | ChatMarker::Displayed { id }) = marker {
+            let read = matches!(marker, Some(ChatMarker::Displayed { .. }));
             let ids = vec![id.clone()];
             let up = MessageUpdate {
                 read,
@@ -500,11 +547,12 @@ impl Router {
         dialog: Option<String>,
         recipient: Option<i64>,
     ) -> Result<(), Error> {
-        let wants = m
-            .extra_params
-            .as_ref()
-            .is_some_and(ExtraParams::save_to_history);
-        if !wants || !m.has_content() || m.replace.is_some() || m.remove.is_some() {
+        if !is_saved(m) {
+            if m.has_content() && m.replace.is_none() && m.remove.is_none() {
+                if let Some(id) = &m.id {
+                    self.remember_unsaved(id);
+                }
+            }
             return Ok(());
         }
         let actor = Actor {
