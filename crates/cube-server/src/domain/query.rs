@@ -357,6 +357,28 @@ mod tests {
         assert_eq!(where_sql(&f, COLS).unwrap_err().status(), 400);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        /// Any query pairs give filters and SQL or a 400, never a panic, and every value
+        /// travels as a parameter, never inside the SQL text.
+        #[test]
+        fn arbitrary_pairs_never_panic(
+            pairs in proptest::collection::vec(("[a-z_\\[\\]]{0,16}", "\\PC{0,12}"), 0..6)
+        ) {
+            let pairs: Vec<(String, String)> = pairs;
+            if let Ok(filters) = filters_from_pairs(&pairs, &["limit"]) {
+                match where_sql(&filters, COLS) {
+                    Ok((sql, params)) => {
+                        proptest::prop_assert_eq!(sql.matches('?').count(), params.len());
+                    }
+                    Err(e) => proptest::prop_assert_eq!(e.status(), 400),
+                }
+            }
+            let _ = bounded(&pairs, "limit", 100, 100);
+        }
+    }
+
     #[test]
     fn bounded_caps_and_rejects() {
         let p = pairs(&[("limit", "500"), ("skip", "-1")]);
