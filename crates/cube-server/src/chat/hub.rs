@@ -90,11 +90,6 @@ impl Session {
         }
     }
 
-    /// The routing number of the next stanza: everything routed so far is below it.
-    pub fn routed_so_far(&self) -> u64 {
-        self.seq.load(Ordering::Relaxed)
-    }
-
     /// The routing number taken when this session was registered.
     pub fn registered(&self) -> u64 {
         self.registered
