@@ -276,3 +276,28 @@ async fn shutdown_closes_chat_streams_with_system_shutdown() {
     }
     let _ = idle.read_to_close().await;
 }
+
+#[tokio::test]
+async fn connections_beyond_the_total_bound_are_refused_at_once() {
+    let t = TestServer::with_config(|mut c| {
+        c.chat_limits.connections_total = 2;
+        c
+    })
+    .await;
+    let (_, alice) = t.user("alice").await;
+    let first = Client::connect(&t, Via::Tcp, alice, &password("alice")).await;
+    // An unauthenticated socket holds a place too.
+    let mut second = Socket::open(&t, Via::Tcp).await;
+    second.send(TCP_OPEN.as_bytes()).await;
+    read_until(&mut second, "</stream:features>").await;
+    let mut third = Socket::open(&t, Via::Tcp).await;
+    assert_eq!(third.read_to_close().await, "", "closed without a word");
+    let refused = tokio_tungstenite::connect_async(format!(
+        "ws://{}/",
+        t.server.ws_addr().expect("ws listener")
+    ))
+    .await;
+    assert!(refused.is_err(), "the WebSocket upgrade is refused");
+    drop(second);
+    first.close().await;
+}
