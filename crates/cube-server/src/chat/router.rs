@@ -6,6 +6,7 @@
 //! own connection; everything for other resources goes through the [`Hub`].
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use cube_model::dialog::DialogType;
@@ -62,6 +63,8 @@ pub struct Router {
     muc: String,
     offline_max: usize,
     privacy: Mutex<HashMap<UserKey, Option<Arc<PrivacyList>>>>,
+    /// Bumped on every privacy list change.
+    privacy_generation: AtomicU64,
     /// Users known to exist (users are rarely deleted; a stale entry only lets a message to a
     /// deleted user be queued offline).
     known: Mutex<HashSet<UserKey>>,
@@ -292,6 +295,7 @@ impl Router {
             hub,
             offline_max,
             privacy: Mutex::new(HashMap::new()),
+            privacy_generation: AtomicU64::new(0),
             known: Mutex::new(HashSet::new()),
             pairs: Mutex::new(HashMap::new()),
             unsaved: Mutex::new((HashSet::new(), VecDeque::new())),
@@ -384,6 +388,8 @@ impl Router {
         {
             return cached.clone();
         }
+        // A list changed while this read ran must not be cached with its old value.
+        let generation = self.privacy_generation.load(Ordering::Acquire);
         let list = self
             .service
             .read(move |c| {
@@ -403,7 +409,9 @@ impl Router {
         if cache.len() > 100_000 {
             cache.clear();
         }
-        cache.insert(key, list.clone());
+        if self.privacy_generation.load(Ordering::Acquire) == generation {
+            cache.insert(key, list.clone());
+        }
         list
     }
 
@@ -467,6 +475,7 @@ impl Router {
     }
 
     fn forget_privacy(&self, app_id: i64, user_id: i64) {
+        self.privacy_generation.fetch_add(1, Ordering::AcqRel);
         self.privacy
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
