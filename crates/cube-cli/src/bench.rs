@@ -168,30 +168,26 @@ fn address(url: &str) -> anyhow::Result<SocketAddr> {
 }
 
 async fn rest(args: RestArgs) -> anyhow::Result<()> {
-    let mut _server = None;
-    let _dir;
-    let (addr, app_id, auth_key) = match &args.url {
-        Some(url) => {
-            let app = args
-                .app
-                .as_deref()
-                .context("--app ID:AUTH_KEY is needed with --url")?;
-            let (id, key) = app.split_once(':').context("--app is ID:AUTH_KEY")?;
-            (address(url)?, id.parse::<i64>()?, key.to_owned())
-        }
-        None => {
-            let dir = tempfile::tempdir()?;
-            let mut config =
-                cube_server::ServerConfig::ephemeral().with_app(1, "bench-key", "bench-secret");
-            config.db = cube_server::Location::File(dir.path().join("bench.sqlite3"));
-            config.ws = None;
-            config.tcp = None;
-            let server = cube_server::Server::start(config).await?;
-            let addr = server.rest_addr();
-            _server = Some(server);
-            _dir = dir;
-            (addr, 1, "bench-key".to_owned())
-        }
+    // The in-process server (and its temporary directory) live until the end of the run.
+    let mut local: Option<(cube_server::RunningServer, tempfile::TempDir)> = None;
+    let (addr, app_id, auth_key) = if let Some(url) = &args.url {
+        let app = args
+            .app
+            .as_deref()
+            .context("--app ID:AUTH_KEY is needed with --url")?;
+        let (id, key) = app.split_once(':').context("--app is ID:AUTH_KEY")?;
+        (address(url)?, id.parse::<i64>()?, key.to_owned())
+    } else {
+        let dir = tempfile::tempdir()?;
+        let mut config =
+            cube_server::ServerConfig::ephemeral().with_app(1, "bench-key", "bench-secret");
+        config.db = cube_server::Location::File(dir.path().join("bench.sqlite3"));
+        config.ws = None;
+        config.tcp = None;
+        let server = cube_server::Server::start(config).await?;
+        let addr = server.rest_addr();
+        local = Some((server, dir));
+        (addr, 1, "bench-key".to_owned())
     };
     let clients = args.clients.max(1);
     println!(
@@ -284,7 +280,7 @@ async fn rest(args: RestArgs) -> anyhow::Result<()> {
             pct(99)
         );
     }
-    if let Some(server) = _server {
+    if let Some((server, _dir)) = local {
         server.shutdown().await;
     }
     Ok(())
