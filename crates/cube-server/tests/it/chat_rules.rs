@@ -335,3 +335,71 @@ async fn privacy_lists_block_one_to_one_and_group_traffic() {
         x.close().await;
     }
 }
+
+#[tokio::test]
+async fn deleting_over_chat_follows_the_roles_table() {
+    let t = TestServer::start().await;
+    let (owner_t, owner) = t.user("owner").await;
+    let (_, admin) = t.user("admin").await;
+    let (_, regular) = t.user("regular").await;
+    let grp = t
+        .dialog(
+            &owner_t,
+            json!({"type": 2, "name": "g", "occupants_ids": [admin, regular], "admins_ids": [admin]}),
+        )
+        .await;
+    let mut o = Client::connect(&t, Via::Ws, owner, &password("owner")).await;
+    let mut a = Client::connect(&t, Via::Tcp, admin, &password("admin")).await;
+    let mut r = Client::connect(&t, Via::Ws, regular, &password("regular")).await;
+    let remove = |id: &str, rid: &str| {
+        Message::groupchat(super::chat_client::room_jid(&grp), "")
+            .with_id(rid)
+            .with_remove(cube_xmpp::stanza::Remove::new(id))
+    };
+    let strip = |mut m: Message| {
+        m.body = None;
+        m
+    };
+    // A regular user may not delete the admin's message for everyone.
+    let by_admin = oid(1);
+    assert_eq!(
+        try_send(&mut a, &grp, &by_admin, &mut [&mut o, &mut r]).await,
+        Ok(2)
+    );
+    r.send_now(strip(remove(&by_admin, &oid(2)))).await;
+    let err = r.expect(|s| error_of(s, &oid(2))).await;
+    assert_eq!(err.condition.as_str(), "forbidden");
+    // An admin may delete the regular user's message; everyone sees the removal.
+    let by_regular = oid(3);
+    assert_eq!(
+        try_send(&mut r, &grp, &by_regular, &mut [&mut o, &mut a]).await,
+        Ok(2)
+    );
+    a.send_now(strip(remove(&by_regular, &oid(4)))).await;
+    for c in [&mut o, &mut r] {
+        let removed = c
+            .expect(|s| match s {
+                Stanza::Message(m) if m.remove.is_some() => m.remove.clone(),
+                _ => None,
+            })
+            .await;
+        assert_eq!(removed.id, by_regular);
+    }
+    let history = t
+        .get(
+            &format!("/chat/Message.json?chat_dialog_id={grp}"),
+            &owner_t,
+        )
+        .await
+        .expect(200);
+    let ids: Vec<&str> = history.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|m| m["_id"].as_str())
+        .collect();
+    assert_eq!(ids, [by_admin.as_str()]);
+    for c in [o, a, r] {
+        c.close().await;
+    }
+}
