@@ -39,6 +39,8 @@ struct Failure {
     status: StatusCode,
     body: Value,
     retry_after: Option<u64>,
+    /// The methods the path accepts, for a 405's `Allow` header.
+    allow: Option<String>,
 }
 
 impl From<Error> for Failure {
@@ -56,6 +58,7 @@ impl From<Error> for Failure {
                 _ => None,
             },
             body: e.body(),
+            allow: None,
         }
     }
 }
@@ -63,10 +66,21 @@ impl From<Error> for Failure {
 impl From<FromHttpRequestError> for Failure {
     fn from(e: FromHttpRequestError) -> Self {
         let (status, body) = e.error_response();
+        let allow = match &e {
+            FromHttpRequestError::MethodNotAllowed { allowed, .. } => Some(
+                allowed
+                    .iter()
+                    .map(http::Method::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            _ => None,
+        };
         Failure {
             status,
             body: serde_json::to_value(body).unwrap_or_else(|_| Value::Null),
             retry_after: None,
+            allow,
         }
     }
 }
@@ -89,6 +103,13 @@ fn failure_response(f: &Failure) -> http::Response<Body> {
             resp.headers_mut().insert(http::header::RETRY_AFTER, v);
         }
     }
+    if let Some(allow) = f
+        .allow
+        .as_deref()
+        .and_then(|a| HeaderValue::from_str(a).ok())
+    {
+        resp.headers_mut().insert(http::header::ALLOW, allow);
+    }
     resp
 }
 
@@ -110,6 +131,7 @@ async fn handle(State(service): State<Service>, req: http::Request<Body>) -> htt
             status: StatusCode::PAYLOAD_TOO_LARGE,
             body: serde_json::json!({"errors": {"base": [format!("Request body is larger than {MAX_BODY_BYTES} bytes")]}}),
             retry_after: None,
+            allow: None,
         });
         add_common_headers(&mut resp);
         return resp;

@@ -23,8 +23,13 @@ pub(in crate::http) async fn create_dialog(
     let admin_api = match ctx.admin_key.as_deref() {
         Some(given) => {
             let app = svc.application(actor.app_id).await?;
-            app.and_then(|a| a.settings.admin_api_key)
-                .is_some_and(|k| k == given)
+            // Compared in constant time: the key is a secret.
+            app.and_then(|a| a.settings.admin_api_key).is_some_and(|k| {
+                bool::from(subtle::ConstantTimeEq::ct_eq(
+                    k.as_bytes(),
+                    given.as_bytes(),
+                ))
+            })
         }
         None => false,
     };
