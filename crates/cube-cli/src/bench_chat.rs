@@ -479,11 +479,18 @@ pub async fn chat(args: ChatArgs) -> anyhow::Result<()> {
     let _ = stop_tx.send(true);
     let mut latencies: Vec<u32> = Vec::new();
     let mut sent = 0_u64;
+    // Every task ends at `stop`; one bound for all of them covers a task stuck in a connect
+    // or a write, which is then aborted.
+    let join_deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     for t in tasks {
-        // Every task ends at `stop`; the bound is for a task stuck in a write.
-        if let Ok(Ok(Ok(outcome))) = tokio::time::timeout(Duration::from_secs(5), t).await {
-            latencies.extend(outcome.latencies_us);
-            sent += outcome.sent;
+        let abort = t.abort_handle();
+        match tokio::time::timeout_at(join_deadline, t).await {
+            Ok(Ok(Ok(outcome))) => {
+                latencies.extend(outcome.latencies_us);
+                sent += outcome.sent;
+            }
+            Ok(_) => {}
+            Err(_) => abort.abort(),
         }
     }
     latencies.sort_unstable();

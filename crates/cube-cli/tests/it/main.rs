@@ -1,3 +1,4 @@
 //! Integration tests of the `cube` binary.
 
+mod bench_chat;
 mod serve;
