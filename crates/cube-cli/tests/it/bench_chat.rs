@@ -36,9 +36,9 @@ fn serve() -> Server {
     for line in BufReader::new(stdout).lines() {
         let line = line.expect("a line");
         if let Some(r) = line.strip_prefix("rest ") {
-            rest = r.to_owned();
+            r.clone_into(&mut rest);
         } else if let Some(t) = line.strip_prefix("tcp ") {
-            tcp = t.to_owned();
+            t.clone_into(&mut tcp);
         } else if line == "ready" {
             break;
         }
