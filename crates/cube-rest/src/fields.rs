@@ -533,6 +533,111 @@ const CREATE_SYSTEM_MESSAGE: &[Field] = &[
     ),
 ];
 
+const BLOCK_USERS: &[Field] = &[
+    field(
+        "id",
+        Path,
+        true,
+        T::DialogId,
+        "The public or broadcast dialog.",
+    ),
+    field(
+        "user_ids",
+        Json,
+        true,
+        T::UserIds,
+        "The users to block: a JSON array (a comma string is accepted).",
+    ),
+];
+
+const UNBLOCK_USERS: &[Field] = &[
+    field(
+        "id",
+        Path,
+        true,
+        T::DialogId,
+        "The public or broadcast dialog.",
+    ),
+    field(
+        "user_ids",
+        Form,
+        true,
+        T::UserIds,
+        "The users to unblock, joined with commas.",
+    ),
+];
+
+const CLEAR_HISTORY: &[Field] = &[
+    field("id", Path, true, T::DialogId, "The dialog."),
+    field(
+        "force",
+        Form,
+        false,
+        T::Flag,
+        "`1`: delete the messages for everyone, not just hide them from the current user.",
+    ),
+];
+
+const UPDATE_DIALOG_MESSAGES: &[Field] = &[
+    field(
+        "chat_dialog_id",
+        Json,
+        true,
+        T::DialogId,
+        "The dialog whose messages are marked.",
+    ),
+    field("read", Json, false, T::Flag, "`1`: mark read."),
+    field("delivered", Json, false, T::Flag, "`1`: mark delivered."),
+];
+
+const UPDATE_REACTIONS: &[Field] = &[
+    field("id", Path, true, T::MessageIds, "The message."),
+    field(
+        "add",
+        Json,
+        false,
+        T::String,
+        "The reaction to add (one per user: it replaces the user's previous one).",
+    ),
+    field(
+        "remove",
+        Json,
+        false,
+        T::String,
+        "The reaction to take back.",
+    ),
+];
+
+const MESSAGE_ID: &[Field] = &[field("id", Path, true, T::MessageIds, "The message.")];
+
+const LIST_ONLINE: &[Field] = &[
+    field("limit", Query, false, T::Integer, "Page size."),
+    field("offset", Query, false, T::Integer, "Users to skip."),
+    field(
+        "count",
+        Query,
+        false,
+        T::Flag,
+        "`true`: answer only the number of online users.",
+    ),
+];
+
+const CREATE_PASSWORD_RESET: &[Field] = &[field(
+    "email",
+    Json,
+    true,
+    T::String,
+    "The address of the account.",
+)];
+
+const GET_PASSWORD_RESET: &[Field] = &[field(
+    "email",
+    Query,
+    true,
+    T::String,
+    "The address of the account.",
+)];
+
 /// The request fields of an endpoint (empty for an endpoint that takes none).
 pub fn request_fields(kind: EndpointKind) -> &'static [Field] {
     match kind.metadata().name {
@@ -556,6 +661,15 @@ pub fn request_fields(kind: EndpointKind) -> &'static [Field] {
         "delete_messages" => DELETE_MESSAGES,
         "unread_counts" => UNREAD_COUNTS,
         "create_system_message" => CREATE_SYSTEM_MESSAGE,
+        "block_users" => BLOCK_USERS,
+        "unblock_users" => UNBLOCK_USERS,
+        "clear_history" => CLEAR_HISTORY,
+        "update_dialog_messages" => UPDATE_DIALOG_MESSAGES,
+        "update_reactions" => UPDATE_REACTIONS,
+        "list_reactions" => MESSAGE_ID,
+        "list_online" => LIST_ONLINE,
+        "create_password_reset" => CREATE_PASSWORD_RESET,
+        "get_password_reset" => GET_PASSWORD_RESET,
         _ => &[],
     }
 }
@@ -722,6 +836,16 @@ mod tests {
             chat::create_system_message::Request::new(UserId(6))
                 .with_param("k", "v")
                 .into(),
+            chat::block_users::Request::new(d, [UserId(6)]).into(),
+            chat::unblock_users::Request::new(d, [UserId(6), UserId(7)]).into(),
+            chat::clear_history::Request::new(d).with_force(true).into(),
+            chat::update_dialog_messages::Request::read(d).into(),
+            chat::update_dialog_messages::Request::delivered(d).into(),
+            chat::update_reactions::Request::replace(m, "a", "b").into(),
+            chat::list_reactions::Request::new(m).into(),
+            users::list_online::Request::count().with_page(10, 0).into(),
+            users::create_password_reset::Request::new("a@b.c").into(),
+            users::get_password_reset::Request::new("a@b.c").into(),
         ]
     }
 

@@ -98,6 +98,9 @@ endpoints! {
     ListUsers => users::list_users,
     UpdateUser => users::update_user,
     DeleteUser => users::delete_user,
+    ListOnline => users::list_online,
+    CreatePasswordReset => users::create_password_reset,
+    GetPasswordReset => users::get_password_reset,
     CreateDialog => chat::create_dialog,
     ListDialogs => chat::list_dialogs,
     UpdateDialog => chat::update_dialog,
@@ -108,12 +111,18 @@ endpoints! {
     ListOccupants => chat::list_occupants,
     GetNotifications => chat::get_notifications,
     UpdateNotifications => chat::update_notifications,
+    BlockUsers => chat::block_users,
+    UnblockUsers => chat::unblock_users,
+    ClearHistory => chat::clear_history,
     CreateMessage => chat::create_message,
     ListMessages => chat::list_messages,
     UpdateMessages => chat::update_messages,
     DeleteMessages => chat::delete_messages,
     UnreadCounts => chat::unread_counts,
     CreateSystemMessage => chat::create_system_message,
+    UpdateDialogMessages => chat::update_dialog_messages,
+    UpdateReactions => chat::update_reactions,
+    ListReactions => chat::list_reactions,
 }
 
 /// Where a request goes: the endpoint and the decoded `{param}` values of its path.
@@ -218,6 +227,26 @@ mod tests {
         assert_eq!(
             route(&Method::POST, "/chat/Message/system").unwrap().kind,
             EndpointKind::CreateSystemMessage
+        );
+        assert_eq!(
+            route(&Method::GET, "/users/online.json").unwrap().kind,
+            EndpointKind::ListOnline
+        );
+        assert_eq!(
+            route(&Method::DELETE, "/chat/Dialog/clearHistory/x")
+                .unwrap()
+                .kind,
+            EndpointKind::ClearHistory
+        );
+        assert_eq!(
+            route(&Method::PUT, "/chat/Message.json").unwrap().kind,
+            EndpointKind::UpdateDialogMessages
+        );
+        assert_eq!(
+            route(&Method::PUT, "/chat/Message/x/reactions")
+                .unwrap()
+                .kind,
+            EndpointKind::UpdateReactions
         );
         assert!(matches!(
             route(&Method::PATCH, "/chat/Dialog.json"),

@@ -9,6 +9,8 @@ use crate::codec::MAX_IDS;
 use crate::error::FromHttpRequestError;
 use crate::params::Fields;
 
+pub mod block_users;
+pub mod clear_history;
 pub mod create_dialog;
 pub mod create_message;
 pub mod create_system_message;
@@ -18,13 +20,17 @@ pub mod get_notifications;
 pub mod list_dialogs;
 pub mod list_messages;
 pub mod list_occupants;
+pub mod list_reactions;
 pub mod subscribe;
+pub mod unblock_users;
 pub mod unread_counts;
 pub mod unsubscribe;
 pub mod update_admins;
 pub mod update_dialog;
+pub mod update_dialog_messages;
 pub mod update_messages;
 pub mod update_notifications;
+pub mod update_reactions;
 
 /// Ids to add (`push_all`) or remove (`pull_all`) in a dialog update.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -110,6 +116,20 @@ impl IdChanges {
                 .unwrap_or_default(),
         })
     }
+}
+
+/// Reads a non-empty `user_ids` list (block lists).
+pub(crate) fn required_user_ids(f: &Fields<'_>) -> Result<Vec<UserId>, FromHttpRequestError> {
+    let ids: Vec<UserId> = f
+        .list("user_ids", "user ids", MAX_IDS)?
+        .ok_or_else(|| FromHttpRequestError::missing(f.name("user_ids")))?;
+    if ids.is_empty() {
+        return Err(FromHttpRequestError::invalid(
+            f.name("user_ids"),
+            "at least one id is needed",
+        ));
+    }
+    Ok(ids)
 }
 
 fn ids_json<T>(ids: &[T], f: impl Fn(&T) -> Value) -> Value {

@@ -6,9 +6,12 @@ use serde_json::{Map, Value};
 use crate::error::FromHttpRequestError;
 use crate::params::Fields;
 
+pub mod create_password_reset;
 pub mod create_user;
 pub mod delete_user;
+pub mod get_password_reset;
 pub mod get_user;
+pub mod list_online;
 pub mod list_users;
 pub mod update_user;
 

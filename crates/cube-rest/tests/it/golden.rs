@@ -365,9 +365,22 @@ fn expected_612(seq: u64) -> Expect {
         70 => request(app_session(login("alice", "bad"))),
         72 | 73 => request(list_dialogs(Query::new().with_limit(1))),
         75 => request(session::delete_login::Request::new()),
-        // Routes outside this crate's endpoints: deprecated user lookups, online users,
-        // password reset, clearHistory, reactions, search.
-        20 | 22 | 23 | 26 | 46 | 63..=67 => Expect::Refused(404),
+        22 => request(users::list_online::Request::new().with_page(10, 0)),
+        23 => request(users::list_online::Request::count()),
+        26 => request(users::create_password_reset::Request::new(
+            "alice@example.com",
+        )),
+        46 => request(chat::clear_history::Request::new(did(DIALOG))),
+        63 => request(chat::list_reactions::Request::new(mid(MSG))),
+        64 => request(chat::update_reactions::Request::add(mid(MSG), "🔥")),
+        65 => request(chat::update_reactions::Request::remove(mid(MSG), "🔥")),
+        66 => request(chat::update_reactions::Request::replace(
+            mid(MSG),
+            "👍",
+            "🔥",
+        )),
+        // Routes outside this crate's endpoints: deprecated user lookups and search.
+        20 | 67 => Expect::Refused(404),
         21 => Expect::Refused(405),
         other => panic!("no expectation for 6.1.2 capture {other}"),
     }
@@ -611,7 +624,7 @@ fn client_side_builds_the_captured_requests() {
         assert_eq!(normalize(back), *typed, "{what}");
         checked += 1;
     }
-    assert_eq!(checked, 63);
+    assert_eq!(checked, 71);
 }
 
 #[test]
@@ -697,6 +710,29 @@ fn decode(kind: EndpointKind, resp: &http::Response<Vec<u8>>) -> Result<(), From
         EndpointKind::CreateSystemMessage => {
             create_system_message::Response::try_from_http_response(resp).map(drop)
         }
+        EndpointKind::ListOnline => list_online::Response::try_from_http_response(resp).map(drop),
+        EndpointKind::CreatePasswordReset => {
+            create_password_reset::Response::try_from_http_response(resp).map(drop)
+        }
+        EndpointKind::GetPasswordReset => {
+            get_password_reset::Response::try_from_http_response(resp).map(drop)
+        }
+        EndpointKind::BlockUsers => block_users::Response::try_from_http_response(resp).map(drop),
+        EndpointKind::UnblockUsers => {
+            unblock_users::Response::try_from_http_response(resp).map(drop)
+        }
+        EndpointKind::ClearHistory => {
+            clear_history::Response::try_from_http_response(resp).map(drop)
+        }
+        EndpointKind::UpdateDialogMessages => {
+            update_dialog_messages::Response::try_from_http_response(resp).map(drop)
+        }
+        EndpointKind::UpdateReactions => {
+            update_reactions::Response::try_from_http_response(resp).map(drop)
+        }
+        EndpointKind::ListReactions => {
+            list_reactions::Response::try_from_http_response(resp).map(drop)
+        }
     }
 }
 
@@ -761,6 +797,23 @@ fn captured_answers_decode_to_the_right_values() {
         chat::create_system_message::Response::try_from_http_response(&find(62).http_response())
             .expect("system");
     assert_eq!(r.result.recipient_id, uid(6));
+
+    let r = users::list_online::Response::try_from_http_response(&find(22).http_response())
+        .expect("online users");
+    let users::list_online::Response::Users(online) = r else {
+        panic!("a list of users")
+    };
+    assert_eq!(
+        online.iter().map(|u| u.id).collect::<Vec<_>>(),
+        [uid(5), uid(6)]
+    );
+    let r = users::list_online::Response::try_from_http_response(&find(23).http_response())
+        .expect("online count");
+    assert_eq!(r, users::list_online::Response::Count(2));
+
+    let r = chat::list_reactions::Response::try_from_http_response(&find(63).http_response())
+        .expect("reactions");
+    assert_eq!(r.reactions["🔥"], [uid(5), uid(6)]);
 
     let err = users::create_user::Response::try_from_http_response(&find(68).http_response())
         .expect_err("422");

@@ -284,7 +284,29 @@ fn user_requests() -> Vec<BoxedStrategy<AnyRequest>> {
         user_id()
             .prop_map(|id| users::delete_user::Request::new(id).into())
             .boxed(),
+        (opt(any::<u64>()), opt(any::<u64>()), any::<bool>())
+            .prop_map(|(limit, offset, count)| {
+                let mut r = if count {
+                    users::list_online::Request::count()
+                } else {
+                    users::list_online::Request::new()
+                };
+                (r.limit, r.offset) = (limit, offset);
+                r.into()
+            })
+            .boxed(),
+        text()
+            .prop_map(|e| users::create_password_reset::Request::new(e).into())
+            .boxed(),
+        text()
+            .prop_map(|e| users::get_password_reset::Request::new(e).into())
+            .boxed(),
     ]
+}
+
+/// A reaction: any non-empty text (emoji in practice).
+fn reaction() -> impl Strategy<Value = String> {
+    "\\PC{1,4}".prop_filter("the JS SDK's stringified undefined", |s| s != "undefined")
 }
 
 fn dialog_requests() -> Vec<BoxedStrategy<AnyRequest>> {
@@ -351,6 +373,15 @@ fn dialog_requests() -> Vec<BoxedStrategy<AnyRequest>> {
             .boxed(),
         (dialog_id(), any::<bool>())
             .prop_map(|(id, on)| chat::update_notifications::Request::new(id, on).into())
+            .boxed(),
+        (dialog_id(), ids(user_id(), 1))
+            .prop_map(|(id, users)| chat::block_users::Request::new(id, users).into())
+            .boxed(),
+        (dialog_id(), ids(user_id(), 1))
+            .prop_map(|(id, users)| chat::unblock_users::Request::new(id, users).into())
+            .boxed(),
+        (dialog_id(), any::<bool>())
+            .prop_map(|(id, f)| chat::clear_history::Request::new(id).with_force(f).into())
             .boxed(),
     ]
 }
@@ -429,6 +460,22 @@ fn message_requests() -> Vec<BoxedStrategy<AnyRequest>> {
                 r.extra = extra;
                 r.into()
             })
+            .boxed(),
+        (dialog_id(), any::<bool>(), any::<bool>())
+            .prop_map(|(d, read, delivered)| {
+                let mut r = chat::update_dialog_messages::Request::read(d);
+                (r.read, r.delivered) = (read, delivered);
+                r.into()
+            })
+            .boxed(),
+        (message_id(), opt(reaction()), reaction())
+            .prop_map(|(id, add, remove)| match add {
+                Some(add) => chat::update_reactions::Request::replace(id, add, remove).into(),
+                None => chat::update_reactions::Request::remove(id, remove).into(),
+            })
+            .boxed(),
+        message_id()
+            .prop_map(|id| chat::list_reactions::Request::new(id).into())
             .boxed(),
     ]
 }
@@ -588,10 +635,14 @@ proptest! {
         round_trip(&users::get_user::Response::new(u.clone()))?;
         round_trip(&users::update_user::Response::new(u))?;
         round_trip(&users::list_users::Response::new(p.clone()))?;
-        round_trip(&chat::list_occupants::Response::new(p))?;
+        round_trip(&chat::list_occupants::Response::new(p.clone()))?;
         round_trip(&session::delete_session::Response::new())?;
         round_trip(&session::delete_login::Response::new())?;
         round_trip(&users::delete_user::Response::new())?;
+        round_trip(&users::list_online::Response::Users(p.items.clone()))?;
+        round_trip(&users::list_online::Response::Count(p.skip))?;
+        round_trip(&users::create_password_reset::Response::new())?;
+        round_trip(&users::get_password_reset::Response::new())?;
     }
 
     #[test]
@@ -607,6 +658,9 @@ proptest! {
         round_trip(&chat::unsubscribe::Response::new())?;
         round_trip(&chat::delete_dialog::Response::empty())?;
         round_trip(&chat::delete_dialog::Response::with_result(DeleteResult::from_lists(ok, missing, Vec::new())))?;
+        round_trip(&chat::block_users::Response::new())?;
+        round_trip(&chat::unblock_users::Response::new())?;
+        round_trip(&chat::clear_history::Response::new())?;
     }
 
     #[test]
@@ -620,6 +674,13 @@ proptest! {
         round_trip(&chat::delete_messages::Response::new(DeleteResult::from_lists(gone, Vec::new(), Vec::new())))?;
         round_trip(&chat::unread_counts::Response::new(UnreadCounts::from_per_dialog(counts)))?;
         round_trip(&chat::create_system_message::Response::new(SystemMessageResponse::new(id, to, params)))?;
+        round_trip(&chat::update_dialog_messages::Response::new())?;
+        round_trip(&chat::update_reactions::Response::new())?;
+    }
+
+    #[test]
+    fn reactions_round_trip(reactions in proptest::collection::btree_map(reaction(), ids(user_id(), 0), 0..4)) {
+        round_trip(&chat::list_reactions::Response::new(reactions))?;
     }
 }
 
