@@ -79,6 +79,21 @@ pub enum Event {
         /// Message ids.
         ids: Vec<String>,
     },
+    /// A user's reaction to a message changed (`PUT /chat/Message/{id}/reactions`).
+    ReactionsChanged {
+        /// Application.
+        app_id: i64,
+        /// Dialog.
+        dialog_id: String,
+        /// The message.
+        message_id: String,
+        /// The reacting user.
+        user_id: i64,
+        /// The reaction added.
+        add: Option<String>,
+        /// The reaction taken back.
+        remove: Option<String>,
+    },
     /// A system message (`POST /chat/Message/system`).
     SystemMessage {
         /// Application.
@@ -132,6 +147,8 @@ struct Inner {
     sessions: std::sync::RwLock<HashMap<String, SessionRecord>>,
     rates: Mutex<HashMap<(i64, String), (i64, u32)>>,
     events: broadcast::Sender<Event>,
+    /// The chat hub of a running chat server, for who is online (none without chat).
+    presence: std::sync::RwLock<Option<std::sync::Weak<crate::chat::hub::Hub>>>,
 }
 
 /// The server's state: storage, clock, id generator, settings. Cheap to clone.
@@ -208,6 +225,7 @@ impl Service {
                 sessions: std::sync::RwLock::new(HashMap::new()),
                 rates: Mutex::new(HashMap::new()),
                 events,
+                presence: std::sync::RwLock::new(None),
             }),
         })
     }
@@ -250,6 +268,25 @@ impl Service {
     /// Publishes an event to the chat side (dropped if nobody listens).
     pub fn publish(&self, event: Event) {
         let _ = self.inner.events.send(event);
+    }
+
+    /// Makes `hub` the source of [`Service::online_users`] (the chat server does, at start).
+    pub fn set_presence(&self, hub: &Arc<crate::chat::hub::Hub>) {
+        if let Ok(mut slot) = self.inner.presence.write() {
+            *slot = Some(Arc::downgrade(hub));
+        }
+    }
+
+    /// The users of application `app_id` connected to chat now, ascending; none when no chat
+    /// server runs over this service.
+    pub fn online_users(&self, app_id: i64) -> Vec<i64> {
+        self.inner
+            .presence
+            .read()
+            .ok()
+            .and_then(|slot| slot.as_ref().and_then(std::sync::Weak::upgrade))
+            .map(|hub| hub.online_users(app_id))
+            .unwrap_or_default()
     }
 
     /// Runs a domain function in a write transaction; `Ok` means committed.

@@ -189,6 +189,7 @@ impl ChatCore {
             limits.connections_total,
             limits.outgoing_queue,
         ));
+        service.set_presence(&hub);
         Self {
             router: Router::new(service, hub, limits.offline_per_user),
             epoch: tokio::time::Instant::now(),

@@ -1183,7 +1183,68 @@ impl Router {
                     self.fan_out(&dialog, m, None, false).await;
                 }
             }
+            Event::ReactionsChanged {
+                app_id,
+                dialog_id,
+                message_id,
+                user_id,
+                add,
+                remove,
+            } => {
+                let (app, id) = (app_id, dialog_id);
+                let Ok(dialog) = self.service.read(move |c| dialogs::load(c, app, &id)).await
+                else {
+                    return;
+                };
+                let Some(m) = self.reactions_stanza(&dialog, &message_id, user_id, add, remove)
+                else {
+                    return;
+                };
+                self.fan_out(&dialog, m, None, false).await;
+            }
         }
+    }
+
+    /// The `<reactions message_id user_id>` notice of a reaction change (wire.md §8.6), from
+    /// the room (the server for private dialogs), with the dialog in its extra parameters.
+    fn reactions_stanza(
+        &self,
+        dialog: &DialogRecord,
+        message_id: &str,
+        user_id: i64,
+        add: Option<String>,
+        remove: Option<String>,
+    ) -> Option<Message> {
+        let mut el = Element::new("reactions", cube_xmpp::ns::REACTIONS)
+            .with_attr("message_id", message_id)
+            .with_attr("user_id", user_id.to_string());
+        for (kind, action) in [(add, "add"), (remove, "remove")] {
+            if let Some(kind) = kind {
+                el.push_child(
+                    Element::new("reaction", cube_xmpp::ns::REACTIONS)
+                        .with_attr("type", kind)
+                        .with_attr(action, "true"),
+                );
+            }
+        }
+        let private = dialog.kind() == DialogType::Private;
+        let from = if private {
+            self.server_jid()?
+        } else {
+            self.room_jid(dialog.app_id, &dialog.id)?
+        };
+        let m = Message::new(if private {
+            MessageType::Chat
+        } else {
+            MessageType::Groupchat
+        })
+        .with_from(from)
+        .with_id(self.service.object_id())
+        .with_extra_params(ExtraParams::new().with("dialog_id", dialog.id.clone()));
+        // cube-xmpp exports no constructor for the payload: it is read from its element.
+        let mut whole = Element::from(m);
+        whole.push_child(el);
+        Message::try_from(whole).ok()
     }
 }
 

@@ -45,6 +45,8 @@ pub struct MessageRecord {
     pub delivered_ids: Vec<i64>,
     /// Views (public and broadcast dialogs).
     pub views_count: i64,
+    /// Reactions: `(user, reaction)`, one per user.
+    pub reactions: Vec<(i64, String)>,
     /// Created, unix millis.
     pub created_at: i64,
     /// Updated, unix millis.
@@ -74,14 +76,32 @@ impl MessageRecord {
             if matches!(dialog_type, 1 | 4) {
                 obj.insert("views_count".into(), self.views_count.into());
             }
+            if !self.reactions.is_empty() {
+                obj.insert("reactions".into(), self.reactions_json(viewer));
+            }
         }
         v
+    }
+
+    /// `{"own": [..], "total": {reaction: n}}` as `viewer` sees it.
+    fn reactions_json(&self, viewer: i64) -> serde_json::Value {
+        let mut total: BTreeMap<&str, u64> = BTreeMap::new();
+        let mut own = Vec::new();
+        for (user, reaction) in &self.reactions {
+            *total.entry(reaction.as_str()).or_default() += 1;
+            if *user == viewer {
+                own.push(reaction.as_str());
+            }
+        }
+        json!({ "own": own, "total": total })
     }
 }
 
 const COLUMNS: &str = "m.id, m.app_id, m.dialog_id, m.sender_id, m.recipient_id, m.body, \
     m.date_sent, m.attachments, m.custom, m.read_ids, m.delivered_ids, m.views_count, \
-    m.created_at, m.updated_at";
+    m.created_at, m.updated_at, \
+    (SELECT json_group_array(json_array(r.user_id, r.reaction)) FROM message_reactions r \
+     WHERE r.message_id = m.id)";
 
 fn json_col<T: serde::de::DeserializeOwned + Default>(s: &str) -> T {
     serde_json::from_str(s).unwrap_or_default()
@@ -103,6 +123,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageRecord> {
         views_count: r.get(11)?,
         created_at: r.get(12)?,
         updated_at: r.get(13)?,
+        reactions: json_col(&r.get::<_, Option<String>>(14)?.unwrap_or_default()),
     })
 }
 
@@ -275,6 +296,7 @@ pub fn create(
         read_ids: Vec::new(),
         delivered_ids: Vec::new(),
         views_count: 0,
+        reactions: Vec::new(),
         created_at: now,
         updated_at: now,
     };
@@ -653,8 +675,6 @@ pub fn delete_many(
 
 /// `DELETE /chat/Dialog/clearHistory/{id}`: hides every message so far from the caller or,
 /// with `force`, deletes them for everyone (the roles of deleting others' messages apply).
-///
-/// Not routed yet: cube-rest has no endpoint for it.
 pub fn clear_history(
     conn: &Connection,
     actor: Actor,
@@ -686,6 +706,79 @@ pub fn clear_history(
         params![d.id, actor.user_id, now],
     )?;
     Ok(())
+}
+
+/// Longest accepted reaction, in characters (an emoji sequence is a few code points).
+pub const MAX_REACTION: usize = 32;
+
+/// Message `id` and its dialog, when the actor may read the dialog's history.
+fn readable(conn: &Connection, actor: Actor, id: &str) -> Result<(MessageRecord, DialogRecord)> {
+    let m = load(conn, actor.app_id, id)?;
+    let d = dialogs::load(conn, actor.app_id, &m.dialog_id)?;
+    dialogs::require(conn, &d, actor.user_id, Action::ReadHistory)?;
+    Ok((m, d))
+}
+
+/// `PUT /chat/Message/{id}/reactions`: takes back `remove` and adds `add` for the actor.
+///
+/// A user has one reaction per message: adding replaces whatever the user had. Anyone who may
+/// read the dialog's history may react. Answers the message after the change and its dialog.
+pub fn react(
+    conn: &Connection,
+    actor: Actor,
+    id: &str,
+    add: Option<&str>,
+    remove: Option<&str>,
+    now: i64,
+) -> Result<(MessageRecord, DialogRecord)> {
+    if add.is_none() && remove.is_none() {
+        return Err(Error::invalid("add", "give a reaction to add or to remove"));
+    }
+    for (field, r) in [("add", add), ("remove", remove)] {
+        if let Some(r) = r {
+            if r.trim().is_empty() {
+                return Err(Error::invalid(field, "can't be blank"));
+            }
+            if r.chars().count() > MAX_REACTION {
+                return Err(Error::invalid(field, "is too long"));
+            }
+        }
+    }
+    let (m, d) = readable(conn, actor, id)?;
+    if let Some(r) = remove {
+        conn.execute(
+            "DELETE FROM message_reactions WHERE message_id = ?1 AND user_id = ?2 AND reaction = ?3",
+            params![m.id, actor.user_id, r],
+        )?;
+    }
+    if let Some(r) = add {
+        conn.execute(
+            "INSERT INTO message_reactions (message_id, user_id, reaction, created_at) \
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT(message_id, user_id) \
+             DO UPDATE SET reaction = excluded.reaction, created_at = excluded.created_at",
+            params![m.id, actor.user_id, r, now],
+        )?;
+    }
+    let m = load(conn, actor.app_id, &m.id)?;
+    Ok((m, d))
+}
+
+/// `GET /chat/Message/{id}/reactions`: the users of each reaction, in the order they reacted.
+pub fn reactions(conn: &Connection, actor: Actor, id: &str) -> Result<BTreeMap<String, Vec<i64>>> {
+    let (m, _) = readable(conn, actor, id)?;
+    let mut st = conn.prepare_cached(
+        "SELECT reaction, user_id FROM message_reactions WHERE message_id = ?1 \
+         ORDER BY created_at, user_id",
+    )?;
+    let rows = st.query_map([&m.id], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+    })?;
+    let mut out: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for row in rows {
+        let (reaction, user) = row?;
+        out.entry(reaction).or_default().push(user);
+    }
+    Ok(out)
 }
 
 /// Unread counts per dialog (the given ones, or all of the caller's) and their total.

@@ -369,5 +369,16 @@ async fn dispatch(ctx: &mut Context<'_>, req: &http::Request<bytes::Bytes>) -> R
         AnyRequest::CreateSystemMessage(r) => {
             handlers::messages::create_system_message(ctx, r).await
         }
+        AnyRequest::ListOnline(r) => handlers::users::list_online(ctx, r).await,
+        AnyRequest::CreatePasswordReset(r) => handlers::users::create_password_reset(ctx, r),
+        AnyRequest::GetPasswordReset(r) => handlers::users::get_password_reset(ctx, r),
+        AnyRequest::BlockUsers(r) => handlers::dialogs::block_users(ctx, r).await,
+        AnyRequest::UnblockUsers(r) => handlers::dialogs::unblock_users(ctx, r).await,
+        AnyRequest::ClearHistory(r) => handlers::dialogs::clear_history(ctx, r).await,
+        AnyRequest::UpdateDialogMessages(r) => {
+            handlers::messages::update_dialog_messages(ctx, r).await
+        }
+        AnyRequest::UpdateReactions(r) => handlers::messages::update_reactions(ctx, r).await,
+        AnyRequest::ListReactions(r) => handlers::messages::list_reactions(ctx, r).await,
     }
 }

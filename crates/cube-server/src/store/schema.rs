@@ -154,6 +154,16 @@ CREATE TABLE counters (
     value  INTEGER NOT NULL
 ) WITHOUT ROWID;
 ",
+    // 2: message reactions, one per user and message.
+    r"
+CREATE TABLE message_reactions (
+    message_id  TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    user_id     INTEGER NOT NULL,
+    reaction    TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (message_id, user_id)
+) WITHOUT ROWID;
+",
 ];
 
 /// The version the newest migration brings a database to.

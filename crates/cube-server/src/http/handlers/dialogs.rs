@@ -2,12 +2,13 @@
 
 use cube_model::{Dialog, DialogDeleteResult, DialogId, Page};
 use cube_rest::chat::{
-    create_dialog, delete_dialog, get_notifications, list_dialogs, list_occupants, subscribe,
-    unsubscribe, update_admins, update_dialog, update_notifications,
+    block_users, clear_history, create_dialog, delete_dialog, get_notifications, list_dialogs,
+    list_occupants, subscribe, unblock_users, unsubscribe, update_admins, update_dialog,
+    update_notifications,
 };
 
 use crate::domain::dialogs::{DialogUpdate, IdChanges, NewDialog};
-use crate::domain::{dialogs, users};
+use crate::domain::{dialogs, messages, users};
 use crate::http::{
     Context, Reply, changes, dialog_model, ids_i64, model, ok, parse_ids, to_object, user_model,
 };
@@ -256,4 +257,54 @@ pub(in crate::http) async fn update_notifications(
         .write(move |c| dialogs::set_notifications(c, actor, &id, enabled))
         .await?;
     ok(&update_notifications::Response::new(on))
+}
+
+/// `POST /chat/Dialog/{id}/block`: block users of a public or broadcast dialog (admins and the
+/// owner); a blocked user is unsubscribed and can no longer send, subscribe or read.
+pub(in crate::http) async fn block_users(
+    ctx: &mut Context<'_>,
+    r: cube_rest::chat::block_users::Request,
+) -> Reply {
+    set_blocked(ctx, r.id, &r.user_ids, true).await?;
+    ok(&block_users::Response::new())
+}
+
+/// `DELETE /chat/Dialog/{id}/block`: unblock users of a public or broadcast dialog.
+pub(in crate::http) async fn unblock_users(
+    ctx: &mut Context<'_>,
+    r: cube_rest::chat::unblock_users::Request,
+) -> Reply {
+    set_blocked(ctx, r.id, &r.user_ids, false).await?;
+    ok(&unblock_users::Response::new())
+}
+
+async fn set_blocked(
+    ctx: &mut Context<'_>,
+    id: DialogId,
+    user_ids: &[cube_model::UserId],
+    blocked: bool,
+) -> Result<(), crate::http::Failure> {
+    let svc = ctx.service.clone();
+    let actor = ctx.actor()?;
+    let id = id.to_string();
+    let ids = ids_i64(user_ids);
+    svc.write(move |c| dialogs::set_blocked(c, actor, &id, &ids, blocked))
+        .await?;
+    Ok(())
+}
+
+/// `DELETE /chat/Dialog/clearHistory/{id}`: hide the dialog's messages so far from the caller
+/// or, with `force`, delete them for everyone.
+pub(in crate::http) async fn clear_history(
+    ctx: &mut Context<'_>,
+    r: cube_rest::chat::clear_history::Request,
+) -> Reply {
+    let svc = ctx.service.clone();
+    let now = svc.now();
+    let actor = ctx.actor()?;
+    let id = r.id.to_string();
+    let force = r.force;
+    svc.write(move |c| messages::clear_history(c, actor, &id, force, now))
+        .await?;
+    ok(&clear_history::Response::new())
 }

@@ -4,10 +4,11 @@ use std::collections::BTreeMap;
 
 use cube_model::{
     DialogId, Message, MessageDeleteResult, MessageId, Page, SystemMessageResponse, UnreadCounts,
+    UserId,
 };
 use cube_rest::chat::{
-    create_message, create_system_message, delete_messages, list_messages, unread_counts,
-    update_messages,
+    create_message, create_system_message, delete_messages, list_messages, list_reactions,
+    unread_counts, update_dialog_messages, update_messages, update_reactions,
 };
 use serde_json::{Map, Value};
 
@@ -230,4 +231,65 @@ pub(in crate::http) async fn create_system_message(
     ok(&create_system_message::Response::new(
         SystemMessageResponse::new(message_id, r.recipient_id, params),
     ))
+}
+
+/// `PUT /chat/Message` (no ids): mark every message of a dialog read or delivered.
+pub(in crate::http) async fn update_dialog_messages(
+    ctx: &mut Context<'_>,
+    r: cube_rest::chat::update_dialog_messages::Request,
+) -> Reply {
+    let svc = ctx.service.clone();
+    let now = svc.now();
+    let actor = ctx.actor()?;
+    let up = MessageUpdate {
+        chat_dialog_id: Some(r.chat_dialog_id.to_string()),
+        read: r.read,
+        delivered: r.delivered,
+        message: None,
+    };
+    svc.write(move |c| messages::update(c, actor, &[], &up, now))
+        .await?;
+    ok(&update_dialog_messages::Response::new())
+}
+
+/// `PUT /chat/Message/{id}/reactions`: add, remove or replace the caller's reaction.
+pub(in crate::http) async fn update_reactions(
+    ctx: &mut Context<'_>,
+    r: cube_rest::chat::update_reactions::Request,
+) -> Reply {
+    let svc = ctx.service.clone();
+    let now = svc.now();
+    let actor = ctx.actor()?;
+    let id = r.id.to_string();
+    let (add, remove) = (r.add.clone(), r.remove.clone());
+    let (m, d) = svc
+        .write(move |c| messages::react(c, actor, &id, add.as_deref(), remove.as_deref(), now))
+        .await?;
+    svc.publish(Event::ReactionsChanged {
+        app_id: actor.app_id,
+        dialog_id: d.id,
+        message_id: m.id,
+        user_id: actor.user_id,
+        add: r.add,
+        remove: r.remove,
+    });
+    ok(&update_reactions::Response::new())
+}
+
+/// `GET /chat/Message/{id}/reactions`: the users of each reaction to a message.
+pub(in crate::http) async fn list_reactions(
+    ctx: &mut Context<'_>,
+    r: cube_rest::chat::list_reactions::Request,
+) -> Reply {
+    let svc = ctx.service.clone();
+    let actor = ctx.actor()?;
+    let id = r.id.to_string();
+    let found = svc
+        .read(move |c| messages::reactions(c, actor, &id))
+        .await?;
+    let by_reaction = found
+        .into_iter()
+        .map(|(k, users)| (k, users.into_iter().map(|u| UserId(u as u64)).collect()))
+        .collect();
+    ok(&list_reactions::Response::new(by_reaction))
 }

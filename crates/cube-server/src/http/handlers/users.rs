@@ -1,7 +1,10 @@
 //! Handlers of `/users`.
 
 use cube_model::Page;
-use cube_rest::users::{create_user, delete_user, get_user, list_users, update_user};
+use cube_rest::users::{
+    create_password_reset, create_user, delete_user, get_password_reset, get_user, list_online,
+    list_users, update_user,
+};
 
 use crate::domain::error::Error;
 use crate::domain::users;
@@ -88,4 +91,61 @@ pub(in crate::http) async fn delete_user(
     svc.delete_user(actor.app_id, id).await?;
     ctx.session = None;
     ok(&delete_user::Response::new())
+}
+
+/// Most online users one page holds, and the page size when none is asked.
+const ONLINE_PAGE: u64 = 100;
+
+/// `GET /users/online`: the users of the application connected to chat now (ascending ids),
+/// or with `count=true` only their number. Without a chat server nobody is online.
+pub(in crate::http) async fn list_online(
+    ctx: &mut Context<'_>,
+    r: cube_rest::users::list_online::Request,
+) -> Reply {
+    let svc = ctx.service.clone();
+    let app_id = ctx.session()?.app_id;
+    let online = svc.online_users(app_id);
+    if r.count {
+        return ok(&list_online::Response::Count(online.len() as u64));
+    }
+    let limit = r.limit.unwrap_or(ONLINE_PAGE).min(ONLINE_PAGE);
+    let page: Vec<i64> = online
+        .into_iter()
+        .skip(usize::try_from(r.offset.unwrap_or(0)).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect();
+    let found = svc.read(move |c| users::by_ids(c, app_id, &page)).await?;
+    let items = found
+        .iter()
+        .map(user_model)
+        .collect::<Result<Vec<_>, _>>()?;
+    ok(&list_online::Response::Users(items))
+}
+
+/// `POST /users/password/reset`: answered `200` and nothing else; the local server sends no
+/// mail (and so says nothing about which addresses are registered).
+pub(in crate::http) fn create_password_reset(
+    ctx: &mut Context<'_>,
+    r: cube_rest::users::create_password_reset::Request,
+) -> Reply {
+    password_reset(ctx, &r.email)?;
+    ok(&create_password_reset::Response::new())
+}
+
+/// `GET /users/password/reset?email=`: as `POST`, without sending mail.
+pub(in crate::http) fn get_password_reset(
+    ctx: &mut Context<'_>,
+    r: cube_rest::users::get_password_reset::Request,
+) -> Reply {
+    password_reset(ctx, &r.email)?;
+    ok(&get_password_reset::Response::new())
+}
+
+fn password_reset(ctx: &Context<'_>, email: &str) -> Result<(), crate::http::Failure> {
+    ctx.session()?;
+    if email.trim().is_empty() {
+        return Err(Error::invalid("email", "can't be blank").into());
+    }
+    tracing::info!("password reset asked; no mail is sent by the local server");
+    Ok(())
 }
