@@ -1,5 +1,6 @@
 //! Messages: creation (by dialog or by private recipient), history with read marking, updates
-//! (read, delivered, edit), deletion for self or everyone, and unread counts.
+//! (read, delivered, edit), reactions, deletion for self or everyone, clearing a history, and
+//! unread counts.
 
 use std::collections::BTreeMap;
 
@@ -763,12 +764,11 @@ pub fn react(
     Ok((m, d))
 }
 
-/// `GET /chat/Message/{id}/reactions`: the users of each reaction, in the order they reacted.
+/// `GET /chat/Message/{id}/reactions`: the users of each reaction, ascending.
 pub fn reactions(conn: &Connection, actor: Actor, id: &str) -> Result<BTreeMap<String, Vec<i64>>> {
     let (m, _) = readable(conn, actor, id)?;
     let mut st = conn.prepare_cached(
-        "SELECT reaction, user_id FROM message_reactions WHERE message_id = ?1 \
-         ORDER BY created_at, user_id",
+        "SELECT reaction, user_id FROM message_reactions WHERE message_id = ?1 ORDER BY user_id",
     )?;
     let rows = st.query_map([&m.id], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))

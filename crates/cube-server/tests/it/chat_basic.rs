@@ -744,3 +744,72 @@ async fn rooms_answer_joins_online_lists_and_route_typing() {
     a.close().await;
     b.close().await;
 }
+
+#[tokio::test]
+async fn online_users_are_the_connected_ones_and_reactions_reach_chat() {
+    let t = TestServer::start().await;
+    let (alice_token, alice) = user(&t, "alice").await;
+    let (bob_token, bob) = user(&t, "bob").await;
+    user(&t, "carol").await;
+    let app = t.app_token().await;
+    let online = |path: &'static str| {
+        let (t, app) = (&t, app.clone());
+        async move { t.get(path, &app).await.expect(200).body }
+    };
+    assert_eq!(online("/users/online.json?count=true").await["count"], 0);
+
+    let a = Client::connect(&t, Via::Ws, alice, &password("alice")).await;
+    let mut b = Client::connect(&t, Via::Tcp, bob, &password("bob")).await;
+    let b2 = Client::connect(&t, Via::Ws, bob, &password("bob")).await;
+    assert_eq!(online("/users/online.json?count=true").await["count"], 2);
+    let listed = online("/users/online.json").await;
+    let ids: Vec<i64> = listed["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [alice, bob]);
+    assert_eq!(listed["users"][0]["login"], "alice");
+    let page = online("/users/online.json?limit=1&offset=1").await;
+    assert_eq!(page["users"].as_array().map(Vec::len), Some(1));
+    assert_eq!(page["users"][0]["id"], bob);
+
+    // A reaction over REST reaches the connected occupants as a <reactions> notice.
+    let dialog = t
+        .dialog(
+            &alice_token,
+            json!({"type": 2, "name": "g", "occupants_ids": [bob]}),
+        )
+        .await;
+    let m = t.message(&bob_token, &dialog, "react").await;
+    t.put(
+        &format!("/chat/Message/{m}/reactions.json"),
+        &alice_token,
+        json!({"add": "👍", "remove": "🔥"}),
+    )
+    .await
+    .expect(200);
+    let got = b
+        .expect(|s| match s {
+            Stanza::Message(msg) if msg.reactions.is_some() => Some(msg.clone()),
+            _ => None,
+        })
+        .await;
+    let r = got.reactions.as_ref().expect("reactions");
+    assert_eq!(r.message_id, m);
+    assert_eq!(r.user_id.as_deref(), Some(alice.to_string().as_str()));
+    let changes: Vec<(&str, bool)> = r
+        .reactions
+        .iter()
+        .map(|x| (x.kind.as_str(), x.add))
+        .collect();
+    assert_eq!(changes, [("👍", true), ("🔥", false)]);
+    assert_eq!(got.dialog_id(), Some(dialog.as_str()));
+    assert_eq!(got.message_type(), MessageType::Groupchat);
+
+    a.close().await;
+    b.close().await;
+    b2.close().await;
+    assert_eq!(online("/users/online.json?count=true").await["count"], 0);
+}

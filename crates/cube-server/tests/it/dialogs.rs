@@ -390,3 +390,110 @@ async fn public_subscribe_occupants_and_notifications() {
         .await
         .expect(403);
 }
+
+#[tokio::test]
+async fn clear_history_hides_for_self_or_deletes_for_everyone() {
+    let t = TestServer::start().await;
+    let (owner, _) = t.user("owner").await;
+    let (bob_t, bob) = t.user("bob").await;
+    let d = t
+        .dialog(
+            &owner,
+            json!({"type": 2, "name": "g", "occupants_ids": [bob]}),
+        )
+        .await;
+    let history = |token: String| {
+        let t = &t;
+        let d = d.clone();
+        async move {
+            t.get(
+                &format!("/chat/Message.json?chat_dialog_id={d}&mark_as_read=0"),
+                &token,
+            )
+            .await
+            .expect(200)
+            .body["items"]
+                .as_array()
+                .map_or(0, Vec::len)
+        }
+    };
+    t.message(&owner, &d, "one").await;
+    t.message(&bob_t, &d, "two").await;
+
+    // For self: bob no longer sees them, the owner still does; the answer is an empty 200.
+    let r = t
+        .delete(&format!("/chat/Dialog/clearHistory/{d}.json"), &bob_t, "")
+        .await
+        .expect(200);
+    assert!(r.body.is_null(), "{}", r.body);
+    assert_eq!(history(bob_t.clone()).await, 0);
+    assert_eq!(history(owner.clone()).await, 2);
+
+    // For everyone: a regular occupant may not, the owner may.
+    t.delete(
+        &format!("/chat/Dialog/clearHistory/{d}.json"),
+        &bob_t,
+        "force=1",
+    )
+    .await
+    .expect(403);
+    assert_eq!(history(owner.clone()).await, 2);
+    t.delete(&format!("/chat/Dialog/clearHistory/{d}"), &owner, "force=1")
+        .await
+        .expect(200);
+    assert_eq!(history(owner.clone()).await, 0);
+    let listed = t
+        .get(&format!("/chat/Dialog.json?_id={d}"), &owner)
+        .await
+        .expect(200);
+    assert!(listed.body["items"][0]["last_message"].is_null());
+
+    // A dialog that does not exist, and an outsider.
+    let (eve, _) = t.user("eve").await;
+    t.delete(&format!("/chat/Dialog/clearHistory/{d}.json"), &eve, "")
+        .await
+        .refused();
+    t.delete(
+        "/chat/Dialog/clearHistory/ffffffffffffffffffffffff.json",
+        &owner,
+        "",
+    )
+    .await
+    .expect(404);
+}
+
+#[tokio::test]
+async fn block_lists_refuse_bad_input_and_private_dialogs() {
+    let t = TestServer::start().await;
+    let (owner, _) = t.user("owner").await;
+    let (_, bob) = t.user("bob").await;
+    let public = t.dialog(&owner, json!({"type": 4, "name": "p"})).await;
+    let path = format!("/chat/Dialog/{public}/block.json");
+    t.post(&path, &owner, json!({})).await.expect(422);
+    t.post(&path, &owner, json!({"user_ids": []}))
+        .await
+        .expect(422);
+    t.post(&path, &owner, json!({"user_ids": "x"}))
+        .await
+        .expect(422);
+    // A comma string is accepted as well as an array; unblocking reads the query string too.
+    t.post(&path, &owner, json!({"user_ids": format!("{bob}")}))
+        .await
+        .expect(200);
+    t.delete(&format!("{path}?user_ids={bob}"), &owner, "")
+        .await
+        .expect(200);
+    let group = t
+        .dialog(
+            &owner,
+            json!({"type": 2, "name": "g", "occupants_ids": [bob]}),
+        )
+        .await;
+    t.post(
+        &format!("/chat/Dialog/{group}/block.json"),
+        &owner,
+        json!({"user_ids": [bob]}),
+    )
+    .await
+    .expect(403);
+}

@@ -300,3 +300,175 @@ async fn system_messages_are_accepted_and_published() {
     .await
     .expect(422);
 }
+
+#[tokio::test]
+async fn put_without_ids_marks_the_whole_dialog() {
+    let t = TestServer::start().await;
+    let (alice, alice_id) = t.user("alice").await;
+    let (bob, bob_id) = t.user("bob").await;
+    let d = t
+        .dialog(
+            &alice,
+            json!({"type": 2, "name": "g", "occupants_ids": [bob_id]}),
+        )
+        .await;
+    for text in ["1", "2", "3"] {
+        t.message(&alice, &d, text).await;
+    }
+    let unread = |token: String| {
+        let t = &t;
+        let d = d.clone();
+        async move {
+            t.get(
+                &format!("/chat/Message/unread.json?chat_dialog_ids={d}"),
+                &token,
+            )
+            .await
+            .expect(200)
+            .body["total"]
+                .as_i64()
+        }
+    };
+    assert_eq!(unread(bob.clone()).await, Some(3));
+
+    t.put(
+        "/chat/Message.json",
+        &bob,
+        json!({"chat_dialog_id": d, "delivered": 1}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(unread(bob.clone()).await, Some(3));
+    let r = t
+        .put(
+            "/chat/Message",
+            &bob,
+            json!({"chat_dialog_id": d, "read": 1}),
+        )
+        .await
+        .expect(200);
+    assert!(r.body.is_null());
+    assert_eq!(unread(bob.clone()).await, Some(0));
+    let items = t
+        .get(
+            &format!("/chat/Message.json?chat_dialog_id={d}&mark_as_read=0"),
+            &alice,
+        )
+        .await
+        .expect(200)
+        .body["items"]
+        .clone();
+    for m in items.as_array().unwrap() {
+        assert_eq!(m["read_ids"], json!([bob_id]), "{m}");
+        assert_eq!(m["delivered_ids"], json!([bob_id]), "{m}");
+        assert_eq!(m["sender_id"], json!(alice_id));
+    }
+
+    // The dialog is required; editing text needs ids; outsiders are refused.
+    t.put("/chat/Message.json", &bob, json!({"read": 1}))
+        .await
+        .expect(422);
+    t.put("/chat/Message.json", &bob, json!({"chat_dialog_id": d}))
+        .await
+        .expect(422);
+    let (eve, _) = t.user("eve").await;
+    t.put(
+        "/chat/Message.json",
+        &eve,
+        json!({"chat_dialog_id": d, "read": 1}),
+    )
+    .await
+    .refused();
+}
+
+#[tokio::test]
+async fn reactions_one_per_user_listed_and_summarised_on_the_message() {
+    let t = TestServer::start().await;
+    let (alice, alice_id) = t.user("alice").await;
+    let (bob, bob_id) = t.user("bob").await;
+    let d = t
+        .dialog(
+            &alice,
+            json!({"type": 2, "name": "g", "occupants_ids": [bob_id]}),
+        )
+        .await;
+    let m = t.message(&alice, &d, "react to me").await;
+    let path = format!("/chat/Message/{m}/reactions.json");
+    let list = |token: String| {
+        let (t, path) = (&t, path.clone());
+        async move { t.get(&path, &token).await.expect(200).body }
+    };
+    let message = |token: String| {
+        let t = &t;
+        let d = d.clone();
+        async move {
+            t.get(
+                &format!("/chat/Message.json?chat_dialog_id={d}&mark_as_read=0"),
+                &token,
+            )
+            .await
+            .expect(200)
+            .body["items"][0]
+                .clone()
+        }
+    };
+    assert_eq!(list(alice.clone()).await, json!({}));
+    assert!(message(alice.clone()).await.get("reactions").is_none());
+
+    t.put(&path, &alice, json!({"add": "🔥"})).await.expect(200);
+    t.put(&path, &bob, json!({"add": "🔥"})).await.expect(200);
+    assert_eq!(list(bob.clone()).await, json!({"🔥": [alice_id, bob_id]}));
+    // Adding another replaces the user's reaction; adding the same one again changes nothing.
+    t.put(&path, &bob, json!({"add": "👍"})).await.expect(200);
+    t.put(&path, &bob, json!({"add": "👍"})).await.expect(200);
+    assert_eq!(
+        list(bob.clone()).await,
+        json!({"🔥": [alice_id], "👍": [bob_id]})
+    );
+    let seen = message(bob.clone()).await;
+    assert_eq!(
+        seen["reactions"],
+        json!({"own": ["👍"], "total": {"🔥": 1, "👍": 1}})
+    );
+    assert_eq!(
+        message(alice.clone()).await["reactions"]["own"],
+        json!(["🔥"])
+    );
+    // Both at once (updateReaction), then removal; removing what one does not have is a no-op.
+    t.put(&path, &alice, json!({"add": "👍", "remove": "🔥"}))
+        .await
+        .expect(200);
+    t.put(&path, &bob, json!({"remove": "🔥"}))
+        .await
+        .expect(200);
+    assert_eq!(list(bob.clone()).await, json!({"👍": [alice_id, bob_id]}));
+    t.put(&path, &bob, json!({"remove": "👍"}))
+        .await
+        .expect(200);
+    t.put(&path, &alice, json!({"remove": "👍"}))
+        .await
+        .expect(200);
+    assert_eq!(list(bob.clone()).await, json!({}));
+    assert!(message(bob.clone()).await.get("reactions").is_none());
+
+    // Bad input, outsiders, unknown messages; deleting the message drops its reactions.
+    t.put(&path, &bob, json!({})).await.expect(422);
+    t.put(&path, &bob, json!({"add": " "})).await.expect(422);
+    t.put(&path, &bob, json!({"add": "x".repeat(33)}))
+        .await
+        .expect(422);
+    let (eve, _) = t.user("eve").await;
+    t.put(&path, &eve, json!({"add": "🔥"})).await.refused();
+    t.get(&path, &eve).await.refused();
+    t.get(
+        "/chat/Message/ffffffffffffffffffffffff/reactions.json",
+        &bob,
+    )
+    .await
+    .expect(404);
+    t.put(&path, &bob, json!({"add": "🔥"})).await.expect(200);
+    t.delete(&format!("/chat/Message/{m}.json"), &alice, "force=1")
+        .await
+        .expect(200);
+    t.get(&path, &bob).await.expect(404);
+}

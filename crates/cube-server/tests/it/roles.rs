@@ -2,7 +2,6 @@
 //! means 403 (404 for things outsiders may not know) and nothing changed.
 #![allow(clippy::many_single_char_names, clippy::field_reassign_with_default)]
 
-use cube_server::domain::dialogs::{self, Actor};
 use serde_json::{Value, json};
 
 use crate::support::{APP, TestServer};
@@ -351,34 +350,67 @@ async fn check(t: &TestServer, p: &People, row: usize, kind: Kind, role: As, exp
             assert_eq!(admins.contains(&json!(p.spare.1)), allowed, "{label}");
         }
         12 => {
-            // Block lists have no REST endpoint in the SDK: the library function is the surface.
-            let actor = Actor {
-                app_id: APP,
-                user_id: me.1,
-            };
-            let (dialog, target) = (d.clone(), p.spare.1);
-            let result = t
-                .server
-                .service()
-                .write(move |c| dialogs::set_blocked(c, actor, &dialog, &[target], true))
+            let target = &p.spare;
+            if kind == Kind::Public {
+                t.post(
+                    &format!("/chat/Dialog/{d}/subscribe.json"),
+                    &target.0,
+                    json!({}),
+                )
+                .await
+                .expect(200);
+            }
+            let r = t
+                .post(
+                    &format!("/chat/Dialog/{d}/block.json"),
+                    &me.0,
+                    json!({"user_ids": [target.1]}),
+                )
                 .await;
-            assert_eq!(result.is_ok(), allowed, "{label}: {result:?}");
+            status_ok(r.status);
+            let r = t
+                .get(&format!("/chat/Message.json?chat_dialog_id={d}"), &target.0)
+                .await;
+            if kind == Kind::Public || kind == Kind::Broadcast {
+                // A blocked user of a public or broadcast dialog may not read it.
+                assert_eq!(r.status == 403, allowed, "{label}: read while blocked");
+            }
             if allowed && kind == Kind::Public {
                 let r = t
                     .post(
                         &format!("/chat/Dialog/{d}/subscribe.json"),
-                        &p.spare.0,
+                        &target.0,
                         json!({}),
                     )
                     .await;
                 assert_eq!(r.status, 403, "{label}: blocked user subscribed");
-                let r = t
-                    .get(
-                        &format!("/chat/Message.json?chat_dialog_id={d}"),
-                        &p.spare.0,
+                assert!(
+                    dialog_json(t, &target.0, d).await.is_none(),
+                    "{label}: blocking unsubscribes"
+                );
+            }
+            // Unblocking is the same cell: refused, or the user may read (and subscribe) again.
+            let r = t
+                .delete(
+                    &format!("/chat/Dialog/{d}/block.json"),
+                    &me.0,
+                    &format!("user_ids={}", target.1),
+                )
+                .await;
+            status_ok(r.status);
+            if allowed {
+                t.get(&format!("/chat/Message.json?chat_dialog_id={d}"), &target.0)
+                    .await
+                    .expect(200);
+                if kind == Kind::Public {
+                    t.post(
+                        &format!("/chat/Dialog/{d}/subscribe.json"),
+                        &target.0,
+                        json!({}),
                     )
-                    .await;
-                assert_eq!(r.status, 403, "{label}: blocked user read");
+                    .await
+                    .expect(200);
+                }
             }
         }
         _ => unreachable!(),

@@ -207,3 +207,50 @@ async fn deleting_a_user_ends_its_sessions() {
         .await
         .expect(404);
 }
+
+#[tokio::test]
+async fn password_reset_answers_200_without_mail_in_both_forms() {
+    let t = TestServer::start().await;
+    let app = t.app_token().await;
+    t.user("alice").await;
+    // Known or not, the answer is the same empty 200 (no mail is sent, nothing is told).
+    for email in ["alice@example.com", "nobody@example.com"] {
+        let r = t
+            .post("/users/password/reset.json", &app, json!({"email": email}))
+            .await
+            .expect(200);
+        assert!(r.body.is_null(), "{}", r.body);
+        t.get(&format!("/users/password/reset.json?email={email}"), &app)
+            .await
+            .expect(200);
+    }
+    t.post("/users/password/reset.json", &app, json!({}))
+        .await
+        .expect(422);
+    t.get("/users/password/reset", &app).await.expect(422);
+    t.json(
+        Method::POST,
+        "/users/password/reset.json",
+        None,
+        &json!({"email": "a@b.c"}),
+    )
+    .await
+    .expect(401);
+}
+
+#[tokio::test]
+async fn nobody_is_online_without_chat_connections() {
+    let t = TestServer::start().await;
+    let app = t.app_token().await;
+    t.user("alice").await;
+    let r = t.get("/users/online.json", &app).await.expect(200);
+    assert_eq!(r.body, json!({"users": []}));
+    let r = t
+        .get("/users/online.json?count=true", &app)
+        .await
+        .expect(200);
+    assert_eq!(r.body, json!({"count": 0}));
+    t.raw(Method::GET, "/users/online.json", None, None, Vec::new())
+        .await
+        .expect(401);
+}
