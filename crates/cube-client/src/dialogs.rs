@@ -1,13 +1,14 @@
-//! Dialogs: create, update (occupants, admins, pins), delete, list, subscribe, occupants and
-//! notification settings.
+//! Dialogs: create, update (occupants, admins, pins), delete, list, subscribe, occupants,
+//! notification settings, block lists and clearing the history.
 
 use cube_model::{
     Action, Decision, Dialog, DialogDeleteResult, DialogId, DialogType, MessageId, Query, User,
     UserId,
 };
 use cube_rest::chat::{
-    IdChanges, create_dialog, delete_dialog, get_notifications, list_dialogs, list_occupants,
-    subscribe, unsubscribe, update_admins, update_dialog, update_notifications,
+    IdChanges, block_users, clear_history, create_dialog, delete_dialog, get_notifications,
+    list_dialogs, list_occupants, subscribe, unblock_users, unsubscribe, update_admins,
+    update_dialog, update_notifications,
 };
 use futures_util::Stream;
 
@@ -270,6 +271,41 @@ impl Dialogs<'_> {
             .call(&update_notifications::Request::new(id, enabled))
             .await?
             .enabled)
+    }
+
+    /// Blocks users of a public or broadcast dialog (`POST /chat/Dialog/{id}/block`; admins and
+    /// the owner): they are unsubscribed and can no longer send, subscribe or read.
+    pub async fn block(
+        self,
+        id: DialogId,
+        users: impl IntoIterator<Item = UserId>,
+    ) -> Result<(), Error> {
+        self.client
+            .call(&block_users::Request::new(id, users))
+            .await?;
+        Ok(())
+    }
+
+    /// Unblocks users of a public or broadcast dialog (`DELETE /chat/Dialog/{id}/block`).
+    pub async fn unblock(
+        self,
+        id: DialogId,
+        users: impl IntoIterator<Item = UserId>,
+    ) -> Result<(), Error> {
+        self.client
+            .call(&unblock_users::Request::new(id, users))
+            .await?;
+        Ok(())
+    }
+
+    /// Hides a dialog's messages so far from the current user
+    /// (`DELETE /chat/Dialog/clearHistory/{id}`), or with `for_everyone` deletes them for every
+    /// occupant (admins and the owner).
+    pub async fn clear_history(self, id: DialogId, for_everyone: bool) -> Result<(), Error> {
+        self.client
+            .call(&clear_history::Request::new(id).with_force(for_everyone))
+            .await?;
+        Ok(())
     }
 
     /// Checks locally whether the current user may do `action` in `dialog`, and returns the

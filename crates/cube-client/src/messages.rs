@@ -1,14 +1,16 @@
-//! Messages over REST: send, history, read and delivered marks, edit, delete, unread counts and
-//! system messages.
+//! Messages over REST: send, history, read and delivered marks, edit, delete, unread counts,
+//! system messages and reactions.
+
+use std::collections::BTreeMap;
 
 use cube_model::{
     DialogId, Message, MessageDeleteResult, MessageId, Query, Sort, SystemMessageResponse,
-    UnreadCounts,
+    UnreadCounts, UserId,
 };
 use cube_rest::chat::create_message::Target;
 use cube_rest::chat::{
-    create_message, create_system_message, delete_messages, list_messages, unread_counts,
-    update_messages,
+    create_message, create_system_message, delete_messages, list_messages, list_reactions,
+    unread_counts, update_dialog_messages, update_messages, update_reactions,
 };
 use futures_util::Stream;
 
@@ -97,6 +99,51 @@ impl Messages<'_> {
             .call(&update_messages::Request::delivered(ids, dialog))
             .await?;
         Ok(())
+    }
+
+    /// Marks every message of a dialog read by the current user (`PUT /chat/Message` without
+    /// ids).
+    pub async fn mark_all_read(self, dialog: DialogId) -> Result<(), Error> {
+        self.client
+            .call(&update_dialog_messages::Request::read(dialog))
+            .await?;
+        Ok(())
+    }
+
+    /// Marks every message of a dialog delivered to the current user.
+    pub async fn mark_all_delivered(self, dialog: DialogId) -> Result<(), Error> {
+        self.client
+            .call(&update_dialog_messages::Request::delivered(dialog))
+            .await?;
+        Ok(())
+    }
+
+    /// Reacts to a message (`PUT /chat/Message/{id}/reactions`); a user has one reaction per
+    /// message, so this replaces the current user's previous one.
+    pub async fn react(self, id: MessageId, reaction: impl Into<String>) -> Result<(), Error> {
+        self.update_reactions(update_reactions::Request::add(id, reaction))
+            .await
+    }
+
+    /// Takes back the current user's `reaction` to a message.
+    pub async fn unreact(self, id: MessageId, reaction: impl Into<String>) -> Result<(), Error> {
+        self.update_reactions(update_reactions::Request::remove(id, reaction))
+            .await
+    }
+
+    /// Adds and removes reactions in one call (the SDK's `updateReaction`).
+    pub async fn update_reactions(self, req: update_reactions::Request) -> Result<(), Error> {
+        self.client.call(&req).await?;
+        Ok(())
+    }
+
+    /// Who reacted to a message, by reaction (`GET /chat/Message/{id}/reactions`).
+    pub async fn reactions(self, id: MessageId) -> Result<BTreeMap<String, Vec<UserId>>, Error> {
+        Ok(self
+            .client
+            .call(&list_reactions::Request::new(id))
+            .await?
+            .reactions)
     }
 
     /// Replaces the text of one of the current user's messages.

@@ -1,7 +1,10 @@
-//! Users: sign-up, reads, search, profile updates and deletion.
+//! Users: sign-up, reads, search, online users, profile updates, password reset and deletion.
 
 use cube_model::{Query, User, UserId};
-use cube_rest::users::{UserParams, create_user, delete_user, get_user, list_users, update_user};
+use cube_rest::users::{
+    UserParams, create_password_reset, create_user, delete_user, get_user, list_online, list_users,
+    update_user,
+};
 use futures_util::Stream;
 
 use crate::client::Client;
@@ -49,6 +52,35 @@ impl Users<'_> {
                 .with_limit(u64::from(limit));
             async move { Ok(client.call(&list_users::Request::new(q)).await?.page) }
         })
+    }
+
+    /// The users connected to chat now (`GET /users/online`), one page of at most `limit`
+    /// after `offset`.
+    pub async fn online(self, limit: u64, offset: u64) -> Result<Vec<User>, Error> {
+        let req = list_online::Request::new().with_page(limit, offset);
+        match self.client.call(&req).await? {
+            list_online::Response::Users(users) => Ok(users),
+            // Not asked for: no users to show.
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// The number of users connected to chat now (`GET /users/online?count=true`).
+    pub async fn online_count(self) -> Result<u64, Error> {
+        match self.client.call(&list_online::Request::count()).await? {
+            list_online::Response::Count(n) => Ok(n),
+            list_online::Response::Users(users) => Ok(users.len() as u64),
+            _ => Ok(0),
+        }
+    }
+
+    /// Asks for a password-reset mail to `email` (`POST /users/password/reset`). The local
+    /// server answers without sending mail.
+    pub async fn reset_password(self, email: impl Into<String>) -> Result<(), Error> {
+        self.client
+            .call(&create_password_reset::Request::new(email))
+            .await?;
+        Ok(())
     }
 
     /// Updates the current user's profile (`PUT /users/{id}`); a password change needs

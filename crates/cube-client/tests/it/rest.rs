@@ -641,3 +641,117 @@ async fn rate_limits_are_retryable_refusals() {
     assert!(e.is_retryable(), "{e:?}");
     assert_eq!(e.call().unwrap().path, "/users/{id}");
 }
+
+#[tokio::test]
+async fn block_lists_history_clearing_reactions_online_users_and_password_reset() {
+    let t = TestServer::start().await;
+    let (alice, _) = t.user("alice").await;
+    let (bob, b) = t.user("bob").await;
+
+    // Block lists of a public dialog: the owner blocks, the blocked user is refused.
+    let public = alice.dialogs().create_public("Open").await.unwrap();
+    bob.dialogs().subscribe(public.id).await.unwrap();
+    alice.dialogs().block(public.id, [b.id]).await.unwrap();
+    let refused = bob.dialogs().subscribe(public.id).await.unwrap_err();
+    assert_eq!(refused.api_error().map(|e| e.status.as_u16()), Some(403));
+    // A regular user may not block; unblocking lets the user back in.
+    let refused = bob.dialogs().unblock(public.id, [b.id]).await.unwrap_err();
+    assert_eq!(refused.api_error().map(|e| e.status.as_u16()), Some(403));
+    alice.dialogs().unblock(public.id, [b.id]).await.unwrap();
+    bob.dialogs().subscribe(public.id).await.unwrap();
+    let empty = alice.dialogs().block(public.id, []).await.unwrap_err();
+    assert!(
+        matches!(
+            empty,
+            Error::Build {
+                source: BuildError::Encode(_),
+                ..
+            }
+        ),
+        "{empty:?}"
+    );
+
+    // Reactions, their summary on the message, and marking a whole dialog read.
+    let group = alice.dialogs().create_group("G", [b.id]).await.unwrap();
+    let m = alice.messages().send(group.id, "hello").await.unwrap();
+    alice.messages().send(group.id, "again").await.unwrap();
+    bob.messages().react(m.id, "🔥").await.unwrap();
+    alice.messages().react(m.id, "🔥").await.unwrap();
+    bob.messages()
+        .update_reactions(cube_client::rest::chat::update_reactions::Request::replace(
+            m.id, "👍", "🔥",
+        ))
+        .await
+        .unwrap();
+    let by_reaction = alice.messages().reactions(m.id).await.unwrap();
+    assert_eq!(by_reaction["🔥"], [m.sender_id]);
+    assert_eq!(by_reaction["👍"], [b.id]);
+    assert_eq!(bob.messages().unread_counts([]).await.unwrap().total, 2);
+    bob.messages().mark_all_read(group.id).await.unwrap();
+    assert_eq!(bob.messages().unread_counts([]).await.unwrap().total, 0);
+    let first: Vec<_> = bob
+        .messages()
+        .history(group.id)
+        .try_collect()
+        .await
+        .unwrap();
+    let summary = first[0].reactions.as_ref().expect("reactions summary");
+    assert_eq!(summary.own, ["👍"]);
+    assert_eq!(summary.total.get("🔥"), Some(&1));
+    assert!(first[0].read_ids.contains(&b.id));
+    bob.messages().unreact(m.id, "👍").await.unwrap();
+    assert!(
+        !alice
+            .messages()
+            .reactions(m.id)
+            .await
+            .unwrap()
+            .contains_key("👍")
+    );
+
+    // Clearing the history: for self, then (the owner) for everyone.
+    bob.dialogs().clear_history(group.id, false).await.unwrap();
+    let mine: Vec<_> = bob
+        .messages()
+        .history(group.id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(mine.is_empty());
+    let refused = bob
+        .dialogs()
+        .clear_history(group.id, true)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.api_error().map(|e| e.status.as_u16()), Some(403));
+    alice.dialogs().clear_history(group.id, true).await.unwrap();
+    let theirs: Vec<_> = alice
+        .messages()
+        .history(group.id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(theirs.is_empty());
+
+    // Online users are the ones connected to chat.
+    assert_eq!(alice.users().online_count().await.unwrap(), 0);
+    let (chat, _events) = bob.connect_chat().await.expect("chat connects");
+    assert_eq!(alice.users().online_count().await.unwrap(), 1);
+    let online = alice.users().online(10, 0).await.unwrap();
+    assert_eq!(online.iter().map(|u| u.id).collect::<Vec<_>>(), [b.id]);
+    assert!(alice.users().online(10, 1).await.unwrap().is_empty());
+    chat.disconnect().await;
+
+    // Password reset: 200 without mail, known address or not.
+    alice
+        .users()
+        .reset_password("bob@example.com")
+        .await
+        .unwrap();
+    let app = t.client();
+    app.create_app_session().await.unwrap();
+    app.users()
+        .reset_password("nobody@example.com")
+        .await
+        .unwrap();
+}
