@@ -425,20 +425,20 @@ pub fn create(
 }
 
 fn set_hidden(conn: &Connection, dialog: &str, user: i64, hidden: bool) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO dialog_user_state (dialog_id, user_id, hidden) VALUES (?1, ?2, ?3) \
          ON CONFLICT(dialog_id, user_id) DO UPDATE SET hidden = excluded.hidden",
-        params![dialog, user, hidden],
-    )?;
+    )?
+    .execute(params![dialog, user, hidden])?;
     Ok(())
 }
 
 /// Shows every hidden copy of the dialog again (a new message arrived).
 pub fn unhide_all(conn: &Connection, dialog: &str) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE dialog_user_state SET hidden = 0 WHERE dialog_id = ?1 AND hidden = 1",
-        [dialog],
-    )?;
+    )?
+    .execute([dialog])?;
     Ok(())
 }
 
@@ -1041,6 +1041,8 @@ pub fn set_notifications(conn: &Connection, actor: Actor, id: &str, enabled: boo
 }
 
 /// Blocks (or unblocks) users in a public or broadcast dialog; blocking also unsubscribes.
+///
+/// The owner and the admins cannot be blocked (422).
 pub fn set_blocked(
     conn: &Connection,
     actor: Actor,
@@ -1050,6 +1052,16 @@ pub fn set_blocked(
 ) -> Result<()> {
     let d = load(conn, actor.app_id, id)?;
     require(conn, &d, actor.user_id, Action::BlockUsers)?;
+    if blocked
+        && users_ids
+            .iter()
+            .any(|u| *u == d.user_id || d.admins.contains(u))
+    {
+        return Err(Error::invalid(
+            "user_ids",
+            "can't include the owner or an admin of the dialog",
+        ));
+    }
     for u in users_ids {
         if blocked {
             conn.execute(

@@ -288,9 +288,15 @@ fn writer_loop(conn: &mut Connection, rx: &mpsc::Receiver<Command>) {
     }
 }
 
+/// Runs one transaction-control statement (`BEGIN`, `SAVEPOINT`, ...) from the statement
+/// cache: on the writer's hot path, parsing them for every job cost as much as a small insert.
+fn control(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
+}
+
 fn run_batch(conn: &Connection, batch: Vec<Command>) {
     let mut done: Vec<Completion> = Vec::with_capacity(batch.len());
-    let began = conn.execute_batch("BEGIN IMMEDIATE");
+    let began = control(conn, "BEGIN IMMEDIATE");
     if let Err(e) = began {
         // Without a transaction nothing runs: every job is answered with the reason.
         let message = e.to_string();
@@ -307,27 +313,27 @@ fn run_batch(conn: &Connection, batch: Vec<Command>) {
                 done.push(finish);
             }
             Command::Write(job) => {
-                if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+                if let Err(e) = control(conn, "SAVEPOINT job") {
                     let _ = job(Err(&e.to_string()));
                     continue;
                 }
                 let (ok, finish) = job(Ok(conn));
                 if !ok {
-                    let _ = conn.execute_batch("ROLLBACK TO job");
+                    let _ = control(conn, "ROLLBACK TO job");
                 }
-                let _ = conn.execute_batch("RELEASE job");
+                let _ = control(conn, "RELEASE job");
                 done.push(finish);
             }
         }
     }
-    match conn.execute_batch("COMMIT") {
+    match control(conn, "COMMIT") {
         Ok(()) => {
             for finish in done {
                 finish(None);
             }
         }
         Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
+            let _ = control(conn, "ROLLBACK");
             let message = e.to_string();
             for finish in done {
                 finish(Some(&message));

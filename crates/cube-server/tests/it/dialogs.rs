@@ -465,7 +465,7 @@ async fn clear_history_hides_for_self_or_deletes_for_everyone() {
 #[tokio::test]
 async fn block_lists_refuse_bad_input_and_private_dialogs() {
     let t = TestServer::start().await;
-    let (owner, _) = t.user("owner").await;
+    let (owner, owner_id) = t.user("owner").await;
     let (_, bob) = t.user("bob").await;
     let public = t.dialog(&owner, json!({"type": 4, "name": "p"})).await;
     let path = format!("/chat/Dialog/{public}/block.json");
@@ -474,6 +474,10 @@ async fn block_lists_refuse_bad_input_and_private_dialogs() {
         .await
         .expect(422);
     t.post(&path, &owner, json!({"user_ids": "x"}))
+        .await
+        .expect(422);
+    // The owner (and any admin) cannot be blocked.
+    t.post(&path, &owner, json!({"user_ids": [owner_id]}))
         .await
         .expect(422);
     // A comma string is accepted as well as an array; unblocking reads the query string too.
