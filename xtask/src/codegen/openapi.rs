@@ -110,6 +110,11 @@ fn field_schema(f: &Field) -> Value {
         FieldType::Flag if text => json!({ "type": "string", "enum": ["0", "1"] }),
         FieldType::Flag => json!({ "anyOf": [{ "enum": [0, 1] }, { "type": "boolean" }] }),
         FieldType::DialogId => schema_ref("DialogId"),
+        FieldType::UserIds if text => json!({
+            "type": "string",
+            "pattern": "^[0-9]+(, ?[0-9]+)*$",
+            "description": "User ids joined with `,` or `, `."
+        }),
         FieldType::UserIds => json!({
             "anyOf": [
                 { "type": "array", "items": schema_ref("UserId") },
