@@ -434,9 +434,15 @@ fn valid_value(
             json!(rng.pick(&["0", "1", "2", "10", "100"]).to_string())
         }
         "string" if name.ends_with("ids") => {
-            let mut ids = vec![f.dialog_id(rng)];
-            if rng.chance(30) {
-                ids.push(f.message_id(rng));
+            let mut ids: Vec<String> = Vec::new();
+            for _ in 0..=rng.below(2) {
+                ids.push(if name.contains("dialog") {
+                    f.dialog_id(rng)
+                } else if name.contains("message") {
+                    f.message_id(rng)
+                } else {
+                    f.user_id(rng).to_string().trim_matches('"').to_owned()
+                });
             }
             json!(ids.join(", "))
         }
