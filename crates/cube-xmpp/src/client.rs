@@ -15,6 +15,11 @@
 //! * Afterwards, send stanzas with [`ClientConnection::send`]; incoming ones arrive as
 //!   [`ClientEvent::Stanza`]. Server pings are answered, acks requested and answered, and the
 //!   connection is kept alive with pings when it is idle.
+//! * STARTTLS (RFC 6120 §5, TCP only): with [`ClientConfig::starttls`] other than
+//!   [`StartTlsUse::Never`], an offered `<starttls/>` is taken before SASL; on `<proceed/>`
+//!   the machine emits [`ClientEvent::StartTls`] and waits: write everything from
+//!   `poll_transmit`, run the TLS handshake on the socket, then call
+//!   [`ClientConnection::tls_established`], which restarts the stream over TLS.
 //! * When the transport drops, call [`ClientConnection::connection_lost`]; keep
 //!   [`ClientConnection::resume_state`] to resume on the next connection, or
 //!   [`ClientConnection::take_unacked`] to resend.
@@ -25,10 +30,25 @@ use crate::codec::{Frame, Framing, Limits, StreamHeader};
 use crate::conn::{CloseReason, Entropy, SmCounters, Wire};
 use crate::element::Element;
 use crate::jid::Jid;
-use crate::nonza::{Packet, Sasl, Sm, StreamFeatures};
+use crate::nonza::{Packet, Sasl, Sm, StreamFeatures, Tls};
 use crate::sasl::{Password, ScramClient, mechanism, plain_encode};
 use crate::stanza::{Iq, IqPayload, IqType, Presence, Stanza};
 use crate::stream_error::{StreamError, StreamErrorCondition};
+
+/// Whether the client upgrades a plain TCP stream with STARTTLS.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StartTlsUse {
+    /// Never (WebSocket, direct TLS, or a caller that cannot upgrade): a server that
+    /// requires STARTTLS ends the negotiation.
+    #[default]
+    Never,
+    /// When the server offers it.
+    WhenOffered,
+    /// Always: a server that does not offer it ends the negotiation before credentials are
+    /// sent.
+    Required,
+}
 
 /// Who connects and how.
 #[derive(Clone, Debug)]
@@ -40,6 +60,8 @@ pub struct ClientConfig {
     pub password: Password,
     /// The transport framing.
     pub framing: Framing,
+    /// STARTTLS on this connection (the caller must be able to upgrade the socket).
+    pub starttls: StartTlsUse,
     /// The stream header's `to` (the JS SDK uses the WebSocket URL's host).
     pub stream_to: String,
     /// Put `from="{bare JID}"` in the stream header (the JS SDK does on reconnects).
@@ -79,6 +101,7 @@ impl ClientConfig {
             jid: jid.to_bare(),
             password,
             framing,
+            starttls: StartTlsUse::Never,
             stream_to,
             announce_from: false,
             resource: None,
@@ -122,6 +145,12 @@ impl ClientConfig {
         self
     }
 
+    /// Builder: STARTTLS use (TCP only; the caller upgrades on [`ClientEvent::StartTls`]).
+    pub fn with_starttls(mut self, starttls: StartTlsUse) -> Self {
+        self.starttls = starttls;
+        self
+    }
+
     /// Builder: keepalive pings.
     pub fn with_ping(mut self, interval_ms: Option<u64>, timeout_ms: u64) -> Self {
         self.ping_interval_ms = interval_ms;
@@ -152,6 +181,10 @@ pub struct ResumeState {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ClientEvent {
+    /// The server agreed to STARTTLS: write everything from `poll_transmit`, run the TLS
+    /// handshake on the socket, then call [`ClientConnection::tls_established`] (or
+    /// [`ClientConnection::connection_lost`] if the handshake fails).
+    StartTls,
     /// SASL succeeded with this mechanism.
     Authenticated {
         /// The mechanism used.
@@ -204,6 +237,8 @@ pub enum SendError {
 enum Phase {
     AwaitOpen,
     AwaitFeatures,
+    AwaitProceed,
+    AwaitTls,
     AwaitPlainSuccess,
     AwaitScramChallenge(Box<ScramClient>),
     AwaitScramSuccess(Box<ScramClient>),
@@ -223,6 +258,8 @@ pub struct ClientConnection {
     entropy: Entropy,
     phase: Phase,
     authenticated: bool,
+    /// The stream was upgraded with STARTTLS.
+    secured: bool,
     features: StreamFeatures,
     events: VecDeque<ClientEvent>,
     now: u64,
@@ -246,6 +283,7 @@ impl ClientConnection {
             entropy: Entropy::new(&entropy),
             phase: Phase::AwaitOpen,
             authenticated: false,
+            secured: false,
             features: StreamFeatures::default(),
             events: VecDeque::new(),
             now,
@@ -287,6 +325,29 @@ impl ClientConnection {
         self.sm.enabled
     }
 
+    /// Whether the stream was upgraded to TLS with STARTTLS.
+    pub fn is_secured(&self) -> bool {
+        self.secured
+    }
+
+    /// Whether the machine waits for the caller's TLS handshake ([`ClientEvent::StartTls`]).
+    pub fn awaiting_tls(&self) -> bool {
+        matches!(self.phase, Phase::AwaitTls)
+    }
+
+    /// The TLS handshake after [`ClientEvent::StartTls`] succeeded: the stream restarts over
+    /// TLS (a fresh header is queued; anything received in plain after `<proceed/>` is
+    /// forgotten).
+    pub fn tls_established(&mut self, now: u64) {
+        self.now = now;
+        if !matches!(self.phase, Phase::AwaitTls) {
+            return;
+        }
+        self.secured = true;
+        self.wire.reset_parser();
+        self.open_stream();
+    }
+
     /// Feeds received bytes (TCP: any split; WebSocket: one frame).
     pub fn handle_input(&mut self, bytes: &[u8], now: u64) {
         self.now = now;
@@ -295,8 +356,12 @@ impl ClientConnection {
         }
         self.last_rx = now;
         self.ping_deadline = None;
+        if self.awaiting_tls() {
+            // Plaintext after `<proceed/>`: not part of any stream.
+            return;
+        }
         self.wire.parser.feed(bytes);
-        while !self.is_closed() {
+        while !self.is_closed() && !self.awaiting_tls() {
             match self.wire.parser.next_frame() {
                 Ok(Some(frame)) => self.on_frame(frame),
                 Ok(None) => break,
@@ -376,10 +441,15 @@ impl ClientConnection {
         Ok(())
     }
 
-    /// Closes the stream gracefully.
+    /// Closes the stream gracefully. With stream management on, a last `<a h/>` goes first,
+    /// so that the server does not keep (and later re-deliver) stanzas already received.
     pub fn close(&mut self) {
         if self.is_closed() {
             return;
+        }
+        if self.sm.enabled {
+            let h = self.sm.inbound;
+            self.send_packet(Sm::Ack { h });
         }
         self.wire.close();
         self.closed(CloseReason::LocalClosed);
@@ -452,9 +522,21 @@ impl ClientConnection {
                 self.features = f;
                 if self.authenticated {
                     self.after_auth_features();
+                } else if !self.secured {
+                    self.maybe_starttls();
                 } else {
                     self.start_sasl();
                 }
+            }
+            Packet::Tls(Tls::Proceed) if matches!(self.phase, Phase::AwaitProceed) => {
+                self.phase = Phase::AwaitTls;
+                self.events.push_back(ClientEvent::StartTls);
+            }
+            Packet::Tls(Tls::Failure) if matches!(self.phase, Phase::AwaitProceed) => {
+                self.wire.close();
+                self.closed(CloseReason::Negotiation(
+                    "the server refused starttls".to_owned(),
+                ));
             }
             Packet::Sasl(s) => self.on_sasl(s),
             Packet::Sm(s) => self.on_sm(s),
@@ -463,7 +545,25 @@ impl ClientConnection {
                 self.wire.close();
                 self.closed(CloseReason::PeerError(e));
             }
-            Packet::Features(_) | Packet::Other(_) => {}
+            Packet::Features(_) | Packet::Tls(_) | Packet::Other(_) => {}
+        }
+    }
+
+    /// Before SASL on a plain stream: STARTTLS when offered and wanted, or the end of the
+    /// negotiation when one side requires it and the other does not do it.
+    fn maybe_starttls(&mut self) {
+        let offered = self.features.starttls;
+        let usable = self.config.framing == Framing::Tcp;
+        match (self.config.starttls, offered) {
+            (StartTlsUse::WhenOffered | StartTlsUse::Required, Some(_)) if usable => {
+                self.send_packet(Tls::StartTls);
+                self.phase = Phase::AwaitProceed;
+            }
+            (StartTlsUse::Required, _) => {
+                self.negotiation_failed("the server does not offer starttls");
+            }
+            (_, Some(true)) => self.negotiation_failed("the server requires starttls"),
+            _ => self.start_sasl(),
         }
     }
 

@@ -35,8 +35,8 @@ pub enum CloseReason {
         /// The server's text, if any.
         text: Option<String>,
     },
-    /// The peer's negotiation could not be completed (client side): no usable mechanism, a
-    /// bad SCRAM server signature, a bind error.
+    /// The negotiation could not be completed: no usable mechanism, a bad SCRAM server
+    /// signature, a bind error, STARTTLS refused or required and not used.
     Negotiation(String),
 }
 
@@ -105,6 +105,13 @@ impl Wire {
             encoder: Encoder::new(framing),
             out: VecDeque::new(),
         }
+    }
+
+    /// A fresh parser after a STARTTLS upgrade: the plaintext stream and any bytes buffered
+    /// after `<starttls/>` or `<proceed/>` are forgotten (RFC 6120 §5.4.3.3).
+    pub(crate) fn reset_parser(&mut self) {
+        let limits = self.parser.limits();
+        self.parser = StreamParser::new(self.framing(), limits);
     }
 
     pub(crate) fn framing(&self) -> Framing {

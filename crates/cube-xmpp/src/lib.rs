@@ -73,15 +73,18 @@ pub mod server;
 pub mod stanza;
 pub mod stream_error;
 
-pub use client::{ClientConfig, ClientConnection, ClientEvent, ResumeState, SendError};
+pub use client::{
+    ClientConfig, ClientConnection, ClientEvent, ResumeState, SendError, StartTlsUse,
+};
 pub use codec::{Encoder, Frame, Framing, Limits, ParseError, StreamHeader, StreamParser};
 pub use conn::CloseReason;
 pub use element::{Element, Node};
 pub use error::DecodeError;
 pub use jid::{Jid, JidError};
-pub use nonza::{Packet, Sasl, Sm, StreamFeatures};
+pub use nonza::{Packet, Sasl, Sm, StreamFeatures, Tls};
 pub use server::{
     AuthGrant, DetachedSession, ServerConfig, ServerConnection, ServerEvent, ServerState,
+    StartTlsOffer,
 };
 pub use stanza::{ExtraParams, Iq, Message, Presence, Stanza};
 pub use stream_error::{StreamError, StreamErrorCondition};

@@ -47,6 +47,12 @@ impl StreamFeatures {
         }
     }
 
+    /// Builder: offer STARTTLS (`required`: `<required/>` inside).
+    pub fn with_starttls(mut self, required: bool) -> Self {
+        self.starttls = Some(required);
+        self
+    }
+
     /// Whether a mechanism is offered.
     pub fn offers(&self, mechanism: &str) -> bool {
         self.mechanisms
@@ -279,6 +285,45 @@ impl From<Sasl> for Element {
     }
 }
 
+/// An RFC 6120 §5 STARTTLS element.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Tls {
+    /// `<starttls/>`: the client asks to upgrade the stream to TLS.
+    StartTls,
+    /// `<proceed/>`: the server agrees; the TLS handshake follows on the same socket.
+    Proceed,
+    /// `<failure/>`: the server refuses (and closes the stream).
+    Failure,
+}
+
+impl TryFrom<Element> for Tls {
+    type Error = DecodeError;
+
+    fn try_from(el: Element) -> Result<Self, Self::Error> {
+        if el.ns() != ns::TLS {
+            return Err(DecodeError::NotMine(el));
+        }
+        Ok(match el.name() {
+            "starttls" => Tls::StartTls,
+            "proceed" => Tls::Proceed,
+            "failure" => Tls::Failure,
+            _ => return Err(DecodeError::NotMine(el)),
+        })
+    }
+}
+
+impl From<Tls> for Element {
+    fn from(t: Tls) -> Element {
+        let name = match t {
+            Tls::StartTls => "starttls",
+            Tls::Proceed => "proceed",
+            Tls::Failure => "failure",
+        };
+        Element::new(name, ns::TLS)
+    }
+}
+
 /// A XEP-0198 stream management element.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -442,7 +487,9 @@ pub enum Packet {
     Sasl(Sasl),
     /// A stream management element.
     Sm(Sm),
-    /// Anything else (e.g. `<starttls/>`), verbatim.
+    /// A STARTTLS element.
+    Tls(Tls),
+    /// Anything else, verbatim.
     Other(Element),
 }
 
@@ -463,6 +510,11 @@ impl TryFrom<Element> for Packet {
                 Err(DecodeError::NotMine(el)) => Packet::Other(el),
                 Err(e) => return Err(e),
             },
+            ns::TLS => match Tls::try_from(el) {
+                Ok(t) => Packet::Tls(t),
+                Err(DecodeError::NotMine(el)) => Packet::Other(el),
+                Err(e) => return Err(e),
+            },
             ns::STREAM if el.name() == "features" => {
                 Packet::Features(StreamFeatures::try_from(el)?)
             }
@@ -480,6 +532,7 @@ impl From<Packet> for Element {
             Packet::StreamError(e) => e.into(),
             Packet::Sasl(s) => s.into(),
             Packet::Sm(s) => s.into(),
+            Packet::Tls(t) => t.into(),
             Packet::Other(el) => el,
         }
     }

@@ -26,6 +26,16 @@
 //! (with a long random resource, wire.md §9 item 9), the legacy session iq, carbons
 //! enable/disable, pings to the server, and stream management (`<enable/>`, `<r/>`, `<a/>`,
 //! ack requests and resumption).
+//!
+//! # STARTTLS (RFC 6120 §5)
+//!
+//! With [`ServerConfig::starttls`] other than [`StartTlsOffer::Off`] (plain TCP with a
+//! certificate at hand), the first features offer `<starttls/>` (with `<required/>` and no
+//! SASL mechanisms when [`StartTlsOffer::Required`]; SASL before TLS then fails with
+//! `encryption-required`). On `<starttls/>` the machine queues `<proceed/>` and emits
+//! [`ServerEvent::StartTls`]: write everything from `poll_transmit` on the plain socket, run
+//! the TLS handshake on it, and go on feeding what the TLS stream yields; the client opens a
+//! fresh stream, which gets the features without `<starttls/>`.
 
 use std::collections::VecDeque;
 
@@ -34,11 +44,24 @@ use crate::conn::{CloseReason, Entropy, SmCounters, Wire};
 use crate::element::Element;
 use crate::error::DecodeError;
 use crate::jid::Jid;
-use crate::nonza::{Packet, Sasl, SaslCondition, Sm, StreamFeatures};
+use crate::nonza::{Packet, Sasl, SaslCondition, Sm, StreamFeatures, Tls};
 use crate::ns;
 use crate::sasl::{self, Password, SaslError, ScramCredentials, ScramServer, mechanism};
 use crate::stanza::{DefinedCondition, ErrorType, Iq, IqPayload, IqType, Stanza, StanzaError};
 use crate::stream_error::{StreamError, StreamErrorCondition};
+
+/// Whether the first stream features offer STARTTLS.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StartTlsOffer {
+    /// Not offered (WebSocket, direct TLS, or no certificate).
+    #[default]
+    Off,
+    /// Offered; the client may authenticate without it.
+    Optional,
+    /// Offered with `<required/>`: no SASL before TLS.
+    Required,
+}
 
 /// What the server offers and how it behaves.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,6 +71,8 @@ pub struct ServerConfig {
     pub domain: String,
     /// The transport framing.
     pub framing: Framing,
+    /// STARTTLS on this connection (the caller must be able to upgrade the socket).
+    pub starttls: StartTlsOffer,
     /// Parser bounds.
     pub limits: Limits,
     /// SASL mechanisms offered, in order (default: PLAIN, then SCRAM-SHA-1).
@@ -78,6 +103,7 @@ impl ServerConfig {
         Self {
             domain: domain.into(),
             framing,
+            starttls: StartTlsOffer::Off,
             limits: Limits::default(),
             mechanisms: vec![mechanism::PLAIN.into(), mechanism::SCRAM_SHA_1.into()],
             stream_management: true,
@@ -112,6 +138,12 @@ impl ServerConfig {
         self.limits = limits;
         self
     }
+
+    /// Builder: offer STARTTLS (TCP only; the caller upgrades on [`ServerEvent::StartTls`]).
+    pub fn with_starttls(mut self, offer: StartTlsOffer) -> Self {
+        self.starttls = offer;
+        self
+    }
 }
 
 /// What the server learns, in order.
@@ -122,6 +154,11 @@ impl ServerConfig {
 pub enum ServerEvent {
     /// The client opened a stream (its header: `to`, and `from` on reconnects).
     StreamOpened(StreamHeader),
+    /// The client sent `<starttls/>` and `<proceed/>` is queued: write everything from
+    /// `poll_transmit` on the plain socket, then run the TLS handshake on it and feed what
+    /// the TLS stream yields from then on (a fresh stream header first). If the handshake
+    /// fails, call [`ServerConnection::connection_lost`].
+    StartTls,
     /// SASL PLAIN: decide with [`ServerConnection::accept_auth`] or
     /// [`ServerConnection::reject_auth`]. The password is the user's password or, for
     /// external identities, the session token (wire.md §8.3).
@@ -288,6 +325,8 @@ pub struct ServerConnection {
     started: u64,
     /// TCP: our stream header for the current stream is sent.
     header_sent: bool,
+    /// The stream was upgraded with STARTTLS.
+    secured: bool,
     auth_failures: u32,
     /// The authenticated bare JID.
     user: Option<Jid>,
@@ -320,6 +359,7 @@ impl ServerConnection {
             now,
             started: now,
             header_sent: false,
+            secured: false,
             auth_failures: 0,
             user: None,
             grant: AuthGrant::default(),
@@ -378,6 +418,16 @@ impl ServerConnection {
     /// The bound full JID.
     pub fn jid(&self) -> Option<&Jid> {
         self.jid.as_ref()
+    }
+
+    /// Whether the stream was upgraded to TLS with STARTTLS.
+    pub fn is_secured(&self) -> bool {
+        self.secured
+    }
+
+    /// Whether the client must still negotiate STARTTLS before SASL.
+    fn tls_required_now(&self) -> bool {
+        self.config.starttls == StartTlsOffer::Required && !self.secured
     }
 
     /// Whether the client enabled carbons.
@@ -705,7 +755,15 @@ impl ServerConnection {
         let features = match self.phase {
             Phase::AwaitOpen => {
                 self.phase = Phase::AwaitAuth;
-                StreamFeatures::sasl(self.config.mechanisms.clone())
+                match (self.config.starttls, self.secured) {
+                    (StartTlsOffer::Required, false) => {
+                        StreamFeatures::default().with_starttls(true)
+                    }
+                    (StartTlsOffer::Optional, false) => {
+                        StreamFeatures::sasl(self.config.mechanisms.clone()).with_starttls(false)
+                    }
+                    _ => StreamFeatures::sasl(self.config.mechanisms.clone()),
+                }
             }
             Phase::AwaitRestart => {
                 self.phase = Phase::AwaitBind;
@@ -749,12 +807,33 @@ impl ServerConnection {
             Packet::Sasl(s) => self.on_sasl(s),
             Packet::Sm(s) => self.on_sm(s),
             Packet::Stanza(s) => self.on_stanza(s),
+            Packet::Tls(Tls::StartTls) => self.on_starttls(),
             Packet::StreamError(e) => self.closed(CloseReason::PeerError(e)),
-            Packet::Features(_) | Packet::Other(_) => {
+            Packet::Features(_) | Packet::Tls(_) | Packet::Other(_) => {
                 let err = StreamError::new(StreamErrorCondition::UnsupportedStanzaType);
                 self.fail_with(err.clone(), CloseReason::LocalError(err));
             }
         }
+    }
+
+    /// `<starttls/>`: proceed when offered and nothing else was negotiated yet; otherwise
+    /// `<failure/>` and the stream is closed (RFC 6120 §5.4.2.2).
+    fn on_starttls(&mut self) {
+        let offered = self.config.starttls != StartTlsOffer::Off
+            && self.config.framing == Framing::Tcp
+            && !self.secured;
+        if !offered || !matches!(self.phase, Phase::AwaitAuth) || self.auth_failures > 0 {
+            self.send_packet(Tls::Failure);
+            self.wire.close();
+            self.closed(CloseReason::Negotiation("starttls refused".into()));
+            return;
+        }
+        self.send_packet(Tls::Proceed);
+        self.wire.reset_parser();
+        self.secured = true;
+        self.header_sent = false;
+        self.phase = Phase::AwaitOpen;
+        self.events.push_back(ServerEvent::StartTls);
     }
 
     fn on_malformed(&mut self, e: DecodeError, is_sasl: bool) {
@@ -771,6 +850,10 @@ impl ServerConnection {
         let phase = std::mem::replace(&mut self.phase, Phase::AwaitAuth);
         match (phase, sasl) {
             (Phase::AwaitAuth, Sasl::Auth { mechanism, initial }) => {
+                if self.tls_required_now() {
+                    self.sasl_failure(SaslCondition::EncryptionRequired);
+                    return;
+                }
                 if !self.config.mechanisms.contains(&mechanism) {
                     self.sasl_failure(SaslCondition::InvalidMechanism);
                     return;

@@ -397,6 +397,47 @@ pub struct Reactions {
     pub reactions: Vec<Reaction>,
 }
 
+impl Reaction {
+    /// This emoji added.
+    pub fn add(kind: impl Into<String>) -> Self {
+        Self {
+            kind: kind.into(),
+            add: true,
+        }
+    }
+
+    /// This emoji removed.
+    pub fn remove(kind: impl Into<String>) -> Self {
+        Self {
+            kind: kind.into(),
+            add: false,
+        }
+    }
+}
+
+impl Reactions {
+    /// A reaction notice for this message, with no changes yet.
+    pub fn new(message_id: impl Into<String>) -> Self {
+        Self {
+            message_id: message_id.into(),
+            user_id: None,
+            reactions: Vec::new(),
+        }
+    }
+
+    /// Builder: the reacting user (`user_id`).
+    pub fn with_user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
+        self
+    }
+
+    /// Builder: one more change, after the others.
+    pub fn with_reaction(mut self, reaction: Reaction) -> Self {
+        self.reactions.push(reaction);
+        self
+    }
+}
+
 impl TryFrom<Element> for Reactions {
     type Error = DecodeError;
 
@@ -556,6 +597,12 @@ impl Message {
     /// Builder: marks this message as a deletion.
     pub fn with_remove(mut self, remove: Remove) -> Self {
         self.remove = Some(remove);
+        self
+    }
+
+    /// Builder: `<reactions>`.
+    pub fn with_reactions(mut self, reactions: Reactions) -> Self {
+        self.reactions = Some(reactions);
         self
     }
 

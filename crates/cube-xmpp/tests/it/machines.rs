@@ -6,8 +6,8 @@ use cube_xmpp::sasl::{Password, ScramCredentials};
 use cube_xmpp::stanza::MessageType;
 use cube_xmpp::{
     AuthGrant, ClientConfig, ClientConnection, ClientEvent, CloseReason, DetachedSession, Framing,
-    Jid, Message, ServerConfig, ServerConnection, ServerEvent, ServerState, Stanza, StreamError,
-    StreamErrorCondition,
+    Jid, Message, ServerConfig, ServerConnection, ServerEvent, ServerState, Stanza, StartTlsOffer,
+    StartTlsUse, StreamError, StreamErrorCondition,
 };
 use proptest::prelude::*;
 
@@ -95,6 +95,11 @@ impl Pair {
                 progressed = true;
             }
             while let Some(ev) = self.client.poll_event() {
+                // The in-memory link "upgrades" at once: everything written so far went out
+                // in plain, what follows is "encrypted".
+                if matches!(ev, ClientEvent::StartTls) {
+                    self.client.tls_established(self.now);
+                }
                 self.client_events.push(ev);
                 progressed = true;
             }
@@ -568,4 +573,198 @@ proptest! {
         // A stalled negotiation times out; only a bound session may stay open.
         prop_assert!(server.is_closed() || server.state() == ServerState::Bound);
     }
+}
+
+fn tcp_pair(client: StartTlsUse, server: StartTlsOffer) -> Pair {
+    Pair::new(
+        ClientConfig::new(user(), Password::new(PASSWORD), Framing::Tcp).with_starttls(client),
+        ServerConfig::new(DOMAIN, Framing::Tcp).with_starttls(server),
+    )
+}
+
+fn closed_reason(events: &[ClientEvent]) -> Option<&CloseReason> {
+    events.iter().find_map(|e| match e {
+        ClientEvent::Closed(r) => Some(r),
+        _ => None,
+    })
+}
+
+#[test]
+fn starttls_upgrades_then_negotiates_over_the_new_stream() {
+    for (client, server) in [
+        (StartTlsUse::WhenOffered, StartTlsOffer::Optional),
+        (StartTlsUse::WhenOffered, StartTlsOffer::Required),
+        (StartTlsUse::Required, StartTlsOffer::Required),
+    ] {
+        let mut p = tcp_pair(client, server);
+        p.splits = vec![1, 7, 64];
+        p.pump();
+        let jid = p.online_jid();
+        assert_eq!(p.server.jid(), Some(&jid));
+        assert!(p.client.is_secured() && p.server.is_secured());
+        let tls_at = p
+            .client_events
+            .iter()
+            .position(|e| matches!(e, ClientEvent::StartTls))
+            .expect("the client was told to upgrade");
+        let auth_at = p
+            .client_events
+            .iter()
+            .position(|e| matches!(e, ClientEvent::Authenticated { .. }))
+            .expect("authenticated");
+        assert!(tls_at < auth_at, "TLS comes before SASL");
+        assert_eq!(
+            p.server_events
+                .iter()
+                .filter(|e| matches!(e, ServerEvent::StartTls))
+                .count(),
+            1
+        );
+        // Two stream headers before authentication: the plain one and the one over TLS.
+        assert_eq!(
+            p.server_events
+                .iter()
+                .filter(|e| matches!(e, ServerEvent::StreamOpened(_)))
+                .count(),
+            3
+        );
+        p.client.send(chat("over tls")).unwrap();
+        p.pump();
+        assert_eq!(p.server_stanzas().len(), 2, "presence, message");
+    }
+}
+
+#[test]
+fn starttls_is_skipped_when_not_wanted_or_not_offered() {
+    for (client, server) in [
+        (StartTlsUse::Never, StartTlsOffer::Optional),
+        (StartTlsUse::WhenOffered, StartTlsOffer::Off),
+    ] {
+        let mut p = tcp_pair(client, server);
+        p.pump();
+        p.online_jid();
+        assert!(!p.client.is_secured() && !p.server.is_secured());
+        assert!(
+            !p.client_events
+                .iter()
+                .any(|e| matches!(e, ClientEvent::StartTls))
+        );
+    }
+}
+
+#[test]
+fn a_starttls_requirement_on_one_side_alone_ends_before_credentials() {
+    for (client, server, why) in [
+        (StartTlsUse::Never, StartTlsOffer::Required, "requires"),
+        (StartTlsUse::Required, StartTlsOffer::Off, "does not offer"),
+    ] {
+        let mut p = tcp_pair(client, server);
+        p.pump();
+        match closed_reason(&p.client_events) {
+            Some(CloseReason::Negotiation(m)) => assert!(m.contains(why), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            !p.server_events.iter().any(|e| matches!(
+                e,
+                ServerEvent::Authenticate { .. } | ServerEvent::ScramLookup { .. }
+            )),
+            "no credentials were sent"
+        );
+    }
+}
+
+fn server_output(server: &mut ServerConnection) -> String {
+    let mut out = Vec::new();
+    while let Some(b) = server.poll_transmit() {
+        out.extend(b);
+    }
+    String::from_utf8(out).unwrap()
+}
+
+const TCP_HEADER: &str = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
+    xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>";
+
+#[test]
+fn the_server_refuses_sasl_before_required_tls_and_starttls_when_not_offered() {
+    let config = ServerConfig::new(DOMAIN, Framing::Tcp).with_starttls(StartTlsOffer::Required);
+    let mut server = ServerConnection::new(config, [1; 32], 0);
+    server.handle_input(TCP_HEADER.as_bytes(), 0);
+    let features = server_output(&mut server);
+    assert!(
+        features
+            .contains("<starttls xmlns=\"urn:ietf:params:xml:ns:xmpp-tls\"><required/></starttls>"),
+        "{features}"
+    );
+    assert!(!features.contains("mechanism"), "{features}");
+    let auth = "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AHgAeQ==</auth>";
+    server.handle_input(auth.as_bytes(), 0);
+    assert!(server_output(&mut server).contains("<encryption-required/>"));
+    assert!(
+        server
+            .poll_event()
+            .is_some_and(|e| matches!(e, ServerEvent::StreamOpened(_)))
+    );
+    assert!(server.poll_event().is_none(), "no credentials to check");
+
+    // Offered only on TCP when configured; otherwise `<failure/>` and the stream ends.
+    let mut server = ServerConnection::new(ServerConfig::new(DOMAIN, Framing::Tcp), [1; 32], 0);
+    server.handle_input(TCP_HEADER.as_bytes(), 0);
+    assert!(!server_output(&mut server).contains("starttls"));
+    server.handle_input(b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>", 0);
+    let out = server_output(&mut server);
+    assert!(
+        out.contains("<failure xmlns=\"urn:ietf:params:xml:ns:xmpp-tls\"/>"),
+        "{out}"
+    );
+    assert!(out.ends_with("</stream:stream>"), "{out}");
+    assert!(server.is_closed());
+}
+
+#[test]
+fn the_server_forgets_plaintext_sent_after_starttls() {
+    let config = ServerConfig::new(DOMAIN, Framing::Tcp).with_starttls(StartTlsOffer::Optional);
+    let mut server = ServerConnection::new(config, [1; 32], 0);
+    server.handle_input(TCP_HEADER.as_bytes(), 0);
+    server_output(&mut server);
+    // Injected plaintext after `<starttls/>` must not reach the TLS stream.
+    let injected = "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>\
+        <auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AHgAeQ==</auth>";
+    server.handle_input(injected.as_bytes(), 0);
+    let out = server_output(&mut server);
+    assert_eq!(out, "<proceed xmlns=\"urn:ietf:params:xml:ns:xmpp-tls\"/>");
+    let events: Vec<_> = std::iter::from_fn(|| server.poll_event()).collect();
+    assert!(
+        matches!(events.last(), Some(ServerEvent::StartTls)),
+        "{events:?}"
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, ServerEvent::Authenticate { .. }))
+    );
+    assert_eq!(server.state(), ServerState::AwaitingOpen);
+    // The stream over TLS: features without `<starttls/>`, with the mechanisms.
+    server.handle_input(TCP_HEADER.as_bytes(), 0);
+    let features = server_output(&mut server);
+    assert!(
+        !features.contains("starttls") && features.contains("PLAIN"),
+        "{features}"
+    );
+}
+
+#[test]
+fn a_clean_close_acknowledges_what_the_client_received() {
+    let mut p = Pair::ws();
+    p.pump();
+    let jid = p.online_jid();
+    p.server.send(Message::chat(jid, "received before closing"));
+    p.pump();
+    assert!(p.server.unacked().count() > 0, "no ack requested yet");
+    p.client.close();
+    p.pump();
+    assert!(p.server.is_closed());
+    let detached = p.server.detach().expect("stream management was on");
+    assert!(detached.unacked.is_empty(), "{:?}", detached.unacked);
+    assert_eq!(detached.acked, 2, "the carbons result and the message");
 }
