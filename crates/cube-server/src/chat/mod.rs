@@ -14,6 +14,7 @@
 pub mod conn;
 pub mod hub;
 pub mod router;
+pub mod saver;
 pub mod store;
 pub mod tls;
 pub mod transport;

@@ -20,9 +20,11 @@ use cube_xmpp::{Element, Jid, Stanza};
 use serde_json::{Map, Value};
 
 use super::hub::{Hub, Session, UserKey};
+use super::saver::Saver;
 use super::store;
 use crate::domain::dialogs::{self, Actor, DialogRecord};
 use crate::domain::error::Error;
+use crate::domain::history::Pending;
 use crate::domain::messages::{self, MessageUpdate, NewMessage};
 use crate::domain::time::iso;
 use crate::domain::users;
@@ -73,6 +75,8 @@ pub struct Router {
     /// Ids of recent content messages routed without being stored: markers for them need no
     /// storage update (the JS SDK sends a delivered marker for every message).
     unsaved: Mutex<(HashSet<String>, VecDeque<String>)>,
+    /// Messages to store, gathered into shared writes.
+    saver: Saver,
 }
 
 /// How many unsaved message ids the router remembers.
@@ -289,6 +293,7 @@ impl Router {
     pub fn new(service: Service, hub: Arc<Hub>, offline_max: usize) -> Self {
         let domain = service.domain().to_owned();
         Self {
+            saver: Saver::new(service.clone()),
             muc: format!("muc.{domain}"),
             domain,
             service,
@@ -585,27 +590,16 @@ impl Router {
         if m.id.is_none() {
             m.id = Some(id.clone());
         }
-        let new_dialog = self.service.object_id();
-        let now = self.service.now();
-        let (dialog_id, date_sent) = self
-            .service
-            .write(move |c| {
-                // A re-sent stanza (stream resumption, client retry) is stored once.
-                if let Ok(existing) = messages::load(c, actor.app_id, &id) {
-                    return Ok((existing.dialog_id, existing.date_sent));
-                }
-                let created = match messages::create(c, actor, &input, &id, &new_dialog, now) {
-                    // The remembered private dialog is gone: find or create it again.
-                    Err(Error::NotFound(_)) if pair.is_some() && input.recipient_id.is_some() => {
-                        input.chat_dialog_id = None;
-                        messages::create(c, actor, &input, &id, &new_dialog, now)
-                    }
-                    other => other,
-                };
-                let (message, _) = created?;
-                Ok((message.dialog_id, message.date_sent))
+        let stored = self
+            .saver
+            .save(Pending {
+                actor,
+                input,
+                id,
+                new_dialog_id: self.service.object_id(),
             })
             .await?;
+        let (dialog_id, date_sent) = (stored.dialog_id, stored.date_sent);
         if let Some(p) = pair {
             let mut pairs = self.pairs_lock();
             if pairs.len() > 100_000 {

@@ -7,6 +7,7 @@
 pub mod apps;
 pub mod dialogs;
 pub mod error;
+pub mod history;
 pub mod messages;
 pub mod query;
 pub mod sessions;
