@@ -123,8 +123,12 @@ pub struct ServerConfig {
     pub password_params: PasswordParams,
     /// The clock.
     pub clock: SharedClock,
-    /// Direct TLS on the chat TCP listener (`--tls-cert`, `--tls-key`).
+    /// TLS on the chat TCP listener (`--tls-cert`, `--tls-key`): direct TLS, and STARTTLS on
+    /// plain connections to the same port.
     pub tls: Option<crate::chat::TlsFiles>,
+    /// When STARTTLS is required on plain TCP chat connections (with `tls`; by default for
+    /// peers not on loopback).
+    pub starttls: crate::chat::StartTlsPolicy,
     /// Chat limits: stanza size, rates, connections, queues, timeouts.
     pub chat_limits: crate::chat::ChatLimits,
 }
@@ -144,6 +148,7 @@ impl Default for ServerConfig {
             password_params: PasswordParams::default(),
             clock: Arc::new(SystemClock),
             tls: None,
+            starttls: crate::chat::StartTlsPolicy::default(),
             chat_limits: crate::chat::ChatLimits::default(),
         }
     }
@@ -286,6 +291,7 @@ impl Server {
         });
         let chat_options = crate::chat::ChatOptions::new(config.ws, config.tcp)
             .with_tls(config.tls.clone())
+            .with_starttls(config.starttls)
             .with_limits(config.chat_limits.clone());
         let chat = crate::chat::start(service.clone(), chat_options, stop_rx.clone()).await?;
         let purge_service = service.clone();

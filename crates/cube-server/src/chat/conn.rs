@@ -14,13 +14,15 @@ use cube_xmpp::jid::parse_user_node;
 use cube_xmpp::nonza::SaslCondition;
 use cube_xmpp::server::{AuthGrant, ServerConfig, ServerConnection, ServerEvent};
 use cube_xmpp::stanza::{Iq, IqPayload};
-use cube_xmpp::{CloseReason, Framing, Limits, Stanza, StreamError, StreamErrorCondition};
+use cube_xmpp::{
+    CloseReason, Framing, Limits, Stanza, StartTlsOffer, StreamError, StreamErrorCondition,
+};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
 use super::hub::{Queued, Session};
 use super::transport::Transport;
-use super::{ChatCore, Parked, number_unacked, store};
+use super::{ChatCore, Parked, number_unacked, store, tls};
 
 /// Stanzas taken from the outgoing queue per wake-up before writing.
 const BATCH: usize = 64;
@@ -91,17 +93,26 @@ struct Conn {
     pinged: Option<Instant>,
     ping_seq: u64,
     closed: Option<CloseReason>,
+    /// The machine answered `<starttls/>`: upgrade the transport once `<proceed/>` is written.
+    upgrade: bool,
     sm_id: Option<String>,
     /// Routing numbers of the messages handed to the machine, oldest first (bounded): the
     /// unacknowledged ones are their suffix.
     sent_msgs: VecDeque<u64>,
 }
 
-/// Runs one connection to its end.
-pub async fn run(core: Arc<ChatCore>, mut transport: Transport, framing: Framing) {
+/// Runs one connection to its end. `starttls`: what a plain TCP stream offers (off for
+/// WebSocket and direct TLS); the transport is upgraded when the client takes it.
+pub async fn run(
+    core: Arc<ChatCore>,
+    mut transport: Transport,
+    framing: Framing,
+    starttls: StartTlsOffer,
+) {
     let limits = core.limits().clone();
     let mut config = ServerConfig::new(core.router().domain(), framing)
-        .with_limits(Limits::default().with_max_stanza_bytes(limits.max_stanza_bytes));
+        .with_limits(Limits::default().with_max_stanza_bytes(limits.max_stanza_bytes))
+        .with_starttls(starttls);
     config.negotiation_timeout_ms =
         u64::try_from(limits.negotiation_timeout.as_millis()).unwrap_or(u64::MAX);
     let machine = ServerConnection::new(config, crate::ids::random_bytes::<32>(), core.now_ms());
@@ -114,6 +125,7 @@ pub async fn run(core: Arc<ChatCore>, mut transport: Transport, framing: Framing
         pinged: None,
         ping_seq: 0,
         closed: None,
+        upgrade: false,
         sm_id: None,
         sent_msgs: VecDeque::new(),
         core,
@@ -127,6 +139,22 @@ pub async fn run(core: Arc<ChatCore>, mut transport: Transport, framing: Framing
         }
         if c.closed.is_some() {
             break;
+        }
+        if std::mem::take(&mut c.upgrade) {
+            // `<proceed/>` is written: the TLS handshake runs on the same socket.
+            let upgraded = match (transport.into_stream(), c.core.tls.clone()) {
+                (Some(plain), Some(cfg)) => tls::upgrade(cfg, plain).await,
+                _ => None,
+            };
+            let Some(secure) = upgraded else {
+                c.machine.connection_lost();
+                c.drain_events().await;
+                c.finish().await;
+                return;
+            };
+            transport = Transport::Stream(secure);
+            c.last_input = Instant::now();
+            continue;
         }
         let timeout = c.next_timer();
         let wake = {
@@ -400,6 +428,7 @@ impl Conn {
                     self.machine.send(reply);
                 }
             }
+            ServerEvent::StartTls => self.upgrade = true,
             ServerEvent::Closed(reason) => self.closed = Some(reason),
             _ => {}
         }

@@ -7,7 +7,17 @@
 //! * [`hub`]: the registry of bound resources and delivery to them;
 //! * [`router`]: what a stanza does (store, route, answer), roles and privacy enforced;
 //! * [`store`]: SCRAM credentials, privacy lists, offline queue and last activity in SQLite;
-//! * [`tls`]: rustls server configuration from PEM files.
+//! * [`tls`]: rustls server configuration from PEM files, direct TLS and STARTTLS.
+//!
+//! # TLS on the TCP listener
+//!
+//! Without `--tls-cert`/`--tls-key` the TCP listener is plain XMPP (meant for loopback).
+//! With them, the one TCP port serves both forms, told apart by the client's first byte (a
+//! TLS ClientHello starts with 0x16, an XMPP stream with `<`): direct TLS (`xmpps://`, the
+//! cloud's 5223 form), and plain XMPP that offers STARTTLS (RFC 6120 §5). By default
+//! ([`StartTlsPolicy::RequiredExceptLoopback`]) STARTTLS is required before SASL for peers
+//! that are not on loopback (credentials never cross a network in clear) and optional on
+//! loopback (local tools and load generators may stay plain).
 //!
 //! User JIDs are `{user_id}-{app_id}@{domain}`, rooms `{app_id}_{dialog_id}@muc.{domain}`.
 
@@ -27,6 +37,7 @@ use std::time::Duration;
 
 use axum::extract::{State, WebSocketUpgrade};
 use axum::response::Response;
+use cube_xmpp::StartTlsOffer;
 use cube_xmpp::server::DetachedSession;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
@@ -96,6 +107,37 @@ pub struct TlsFiles {
     pub key: PathBuf,
 }
 
+/// Whether plain TCP connections must upgrade with STARTTLS before SASL (when TLS is
+/// configured; without a certificate STARTTLS is not offered at all).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StartTlsPolicy {
+    /// Required for peers not on loopback, optional on loopback (the default).
+    #[default]
+    RequiredExceptLoopback,
+    /// Required for every peer.
+    Required,
+    /// Offered, never required.
+    Optional,
+}
+
+impl StartTlsPolicy {
+    /// What a plain TCP connection from this peer is offered.
+    pub fn offer(self, peer: std::net::IpAddr) -> StartTlsOffer {
+        let loopback = match peer {
+            std::net::IpAddr::V6(v6) => v6
+                .to_ipv4_mapped()
+                .map_or(v6.is_loopback(), |v4| v4.is_loopback()),
+            std::net::IpAddr::V4(v4) => v4.is_loopback(),
+        };
+        match self {
+            Self::Required => StartTlsOffer::Required,
+            Self::RequiredExceptLoopback if !loopback => StartTlsOffer::Required,
+            _ => StartTlsOffer::Optional,
+        }
+    }
+}
+
 /// How chat is served.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
@@ -104,8 +146,10 @@ pub struct ChatOptions {
     pub ws: Option<SocketAddr>,
     /// XMPP over TCP listener.
     pub tcp: Option<SocketAddr>,
-    /// Direct TLS on the TCP listener (plain TCP without).
+    /// TLS on the TCP listener, direct and STARTTLS (plain TCP without).
     pub tls: Option<TlsFiles>,
+    /// When STARTTLS is required on plain TCP connections (with `tls`).
+    pub starttls: StartTlsPolicy,
     /// Limits.
     pub limits: ChatLimits,
 }
@@ -123,6 +167,12 @@ impl ChatOptions {
     /// Builder: TLS on the TCP listener.
     pub fn with_tls(mut self, tls: Option<TlsFiles>) -> Self {
         self.tls = tls;
+        self
+    }
+
+    /// Builder: when STARTTLS is required on plain TCP connections.
+    pub fn with_starttls(mut self, policy: StartTlsPolicy) -> Self {
+        self.starttls = policy;
         self
     }
 
@@ -177,6 +227,7 @@ pub struct ChatCore {
     resumable: Mutex<HashMap<String, Arc<Session>>>,
     park_notify: tokio::sync::Notify,
     tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+    starttls: StartTlsPolicy,
     /// One permit per open connection (bound or not), `connections_total` in all.
     connections: Arc<tokio::sync::Semaphore>,
     stop: watch::Receiver<bool>,
@@ -198,6 +249,7 @@ impl ChatCore {
             resumable: Mutex::new(HashMap::new()),
             park_notify: tokio::sync::Notify::new(),
             tls: None,
+            starttls: StartTlsPolicy::default(),
             connections: Arc::new(tokio::sync::Semaphore::new(limits.connections_total)),
             stop,
             limits,
@@ -425,6 +477,7 @@ async fn ws_upgrade(State(core): State<Arc<ChatCore>>, ws: WebSocketUpgrade) -> 
                 core,
                 Transport::Ws(Box::new(socket)),
                 cube_xmpp::Framing::WebSocket,
+                StartTlsOffer::Off,
             )
             .await;
         })
@@ -445,6 +498,7 @@ pub async fn start(
     if let Some(files) = &options.tls {
         core.tls = Some(tls::server_config(files).map_err(ChatError::Tls)?);
     }
+    core.starttls = options.starttls;
     let core = Arc::new(core);
     let mut tasks = Vec::new();
 
@@ -496,21 +550,32 @@ pub async fn start(
             loop {
                 tokio::select! {
                     accepted = listener.accept() => {
-                        let Ok((stream, _peer)) = accepted else { continue };
+                        let Ok((stream, peer)) = accepted else { continue };
                         // Beyond the connection bound, a new socket is closed at once.
                         let Some(permit) = tcp_core.admit() else { continue };
                         let _ = stream.set_nodelay(true);
                         let core = tcp_core.clone();
                         tokio::spawn(async move {
                             let _permit = permit;
-                            let transport = match &core.tls {
-                                Some(cfg) => match tls::accept(cfg.clone(), stream).await {
-                                    Some(s) => Transport::Stream(s),
+                            let Some(cfg) = core.tls.clone() else {
+                                let plain = Transport::Stream(Box::new(stream));
+                                let off = StartTlsOffer::Off;
+                                conn::run(core, plain, cube_xmpp::Framing::Tcp, off).await;
+                                return;
+                            };
+                            let wait = core.limits.negotiation_timeout;
+                            let (transport, offer) = match tls::sniff(&stream, wait).await {
+                                Some(tls::Hello::Tls) => match tls::accept(cfg, stream).await {
+                                    Some(s) => (Transport::Stream(s), StartTlsOffer::Off),
                                     None => return,
                                 },
-                                None => Transport::Stream(Box::new(stream)),
+                                Some(tls::Hello::Xmpp) => (
+                                    Transport::Stream(Box::new(stream)),
+                                    core.starttls.offer(peer.ip()),
+                                ),
+                                None => return,
                             };
-                            conn::run(core, transport, cube_xmpp::Framing::Tcp).await;
+                            conn::run(core, transport, cube_xmpp::Framing::Tcp, offer).await;
                         });
                     }
                     () = stopped(tcp_stop.clone()) => {
@@ -550,6 +615,21 @@ mod tests {
         let numbered = number_unacked(unacked, &[9], 1);
         let seqs: Vec<u64> = numbered.iter().map(|(s, _)| *s).collect();
         assert_eq!(seqs, [1, 1, 9], "unknown numbers fall back to the floor");
+    }
+
+    #[test]
+    fn starttls_is_required_off_loopback_by_default() {
+        let lo: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+        let lo6: std::net::IpAddr = "::1".parse().unwrap();
+        let mapped: std::net::IpAddr = "::ffff:127.0.0.1".parse().unwrap();
+        let lan: std::net::IpAddr = "192.168.1.20".parse().unwrap();
+        let policy = StartTlsPolicy::default();
+        for ip in [lo, lo6, mapped] {
+            assert_eq!(policy.offer(ip), StartTlsOffer::Optional, "{ip}");
+        }
+        assert_eq!(policy.offer(lan), StartTlsOffer::Required);
+        assert_eq!(StartTlsPolicy::Required.offer(lo), StartTlsOffer::Required);
+        assert_eq!(StartTlsPolicy::Optional.offer(lan), StartTlsOffer::Optional);
     }
 
     #[test]

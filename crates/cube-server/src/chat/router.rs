@@ -14,7 +14,8 @@ use cube_model::roles::Action;
 use cube_xmpp::stanza::{
     Carbon, ChatMarker, DefinedCondition, Delay, DiscoItem, DiscoItems, ErrorType, ExtraParams,
     Forwarded, Iq, IqPayload, IqType, LastActivity, ListRef, Message, MessageType, MucItem,
-    MucUser, Param, Presence, PresenceType, PrivacyAction, PrivacyList, PrivacyQuery, StanzaError,
+    MucUser, Param, Presence, PresenceType, PrivacyAction, PrivacyList, PrivacyQuery, Reaction,
+    Reactions, StanzaError,
 };
 use cube_xmpp::{Element, Jid, Stanza};
 use serde_json::{Map, Value};
@@ -1209,17 +1210,12 @@ impl Router {
         add: Option<String>,
         remove: Option<String>,
     ) -> Option<Message> {
-        let mut el = Element::new("reactions", cube_xmpp::ns::REACTIONS)
-            .with_attr("message_id", message_id)
-            .with_attr("user_id", user_id.to_string());
-        for (kind, action) in [(add, "add"), (remove, "remove")] {
-            if let Some(kind) = kind {
-                el.push_child(
-                    Element::new("reaction", cube_xmpp::ns::REACTIONS)
-                        .with_attr("type", kind)
-                        .with_attr(action, "true"),
-                );
-            }
+        let mut reactions = Reactions::new(message_id).with_user_id(user_id.to_string());
+        if let Some(kind) = add {
+            reactions = reactions.with_reaction(Reaction::add(kind));
+        }
+        if let Some(kind) = remove {
+            reactions = reactions.with_reaction(Reaction::remove(kind));
         }
         let private = dialog.kind() == DialogType::Private;
         let from = if private {
@@ -1234,11 +1230,9 @@ impl Router {
         })
         .with_from(from)
         .with_id(self.service.object_id())
-        .with_extra_params(ExtraParams::new().with("dialog_id", dialog.id.clone()));
-        // cube-xmpp exports no constructor for the payload: it is read from its element.
-        let mut whole = Element::from(m);
-        whole.push_child(el);
-        Message::try_from(whole).ok()
+        .with_extra_params(ExtraParams::new().with("dialog_id", dialog.id.clone()))
+        .with_reactions(reactions);
+        Some(m)
     }
 }
 

@@ -1,4 +1,5 @@
-//! TLS for the TCP listener: a rustls server configuration (ring provider) from PEM files.
+//! TLS for the TCP listener: a rustls server configuration (ring provider) from PEM files,
+//! direct TLS on accepted sockets and the STARTTLS upgrade of a plain stream.
 
 use std::io;
 use std::sync::Arc;
@@ -38,8 +39,38 @@ pub fn server_config(files: &TlsFiles) -> io::Result<Arc<ServerConfig>> {
     Ok(Arc::new(config))
 }
 
+/// What a client sends first on the TCP port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hello {
+    /// A TLS ClientHello (record type 22): direct TLS.
+    Tls,
+    /// Anything else (an XMPP stream header): plain XMPP, STARTTLS offered.
+    Xmpp,
+}
+
+/// Waits for the client's first byte without consuming it; none if the client closes or
+/// stays silent for `wait`.
+pub async fn sniff(stream: &TcpStream, wait: Duration) -> Option<Hello> {
+    let mut first = [0u8; 1];
+    match tokio::time::timeout(wait, stream.peek(&mut first)).await {
+        Ok(Ok(1)) if first[0] == 0x16 => Some(Hello::Tls),
+        Ok(Ok(1)) => Some(Hello::Xmpp),
+        _ => None,
+    }
+}
+
 /// Runs the TLS handshake on an accepted socket (direct TLS); none if it fails or stalls.
 pub async fn accept(config: Arc<ServerConfig>, stream: TcpStream) -> Option<Box<dyn Io>> {
+    handshake(config, stream).await
+}
+
+/// Runs the TLS handshake on a plain stream after `<proceed/>` (STARTTLS); none if it fails
+/// or stalls.
+pub async fn upgrade(config: Arc<ServerConfig>, stream: Box<dyn Io>) -> Option<Box<dyn Io>> {
+    handshake(config, stream).await
+}
+
+async fn handshake<S: Io + 'static>(config: Arc<ServerConfig>, stream: S) -> Option<Box<dyn Io>> {
     let acceptor = TlsAcceptor::from(config);
     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
         Ok(Ok(tls)) => Some(Box::new(tls)),

@@ -813,3 +813,69 @@ async fn online_users_are_the_connected_ones_and_reactions_reach_chat() {
     b2.close().await;
     assert_eq!(online("/users/online.json?count=true").await["count"], 0);
 }
+
+#[tokio::test]
+async fn starttls_on_the_plain_tcp_port() {
+    use cube_xmpp::StartTlsUse;
+    let t = TestServer::with_config(|mut c| {
+        c.tls = Some(super::chat_client::tls_files());
+        c
+    })
+    .await;
+    let (_, alice) = user(&t, "alice").await;
+    let (_, bob) = user(&t, "bob").await;
+    // The same port: STARTTLS on a plain connection, and direct TLS.
+    let cfg =
+        Client::config(alice, &password("alice"), Via::Tcp).with_starttls(StartTlsUse::Required);
+    let mut a = Client::try_connect(&t, Via::Tcp, cfg)
+        .await
+        .expect("login over starttls");
+    assert!(a.machine.is_secured());
+    let mut b = Client::connect(&t, Via::Tls, bob, &password("bob")).await;
+    a.send_now(chat(bob, "after starttls", &oid(62), None, false))
+        .await;
+    assert_eq!(
+        b.expect_body().await.body.as_deref(),
+        Some("after starttls")
+    );
+    b.send_now(chat(alice, "back", &oid(63), None, false)).await;
+    assert_eq!(a.expect_body().await.body.as_deref(), Some("back"));
+    a.close().await;
+    b.close().await;
+
+    // On loopback STARTTLS is offered, not required: a plain client still logs in.
+    let plain = Client::connect(&t, Via::Tcp, alice, &password("alice")).await;
+    assert!(!plain.machine.is_secured());
+    plain.close().await;
+}
+
+#[tokio::test]
+async fn starttls_can_be_required_on_loopback_too() {
+    use cube_xmpp::StartTlsUse;
+    let t = TestServer::with_config(|mut c| {
+        c.tls = Some(super::chat_client::tls_files());
+        c.starttls = cube_server::chat::StartTlsPolicy::Required;
+        c
+    })
+    .await;
+    let (_, alice) = user(&t, "alice").await;
+    let refused = Client::try_connect(
+        &t,
+        Via::Tcp,
+        Client::config(alice, &password("alice"), Via::Tcp),
+    )
+    .await
+    .err()
+    .expect("a plain login is refused");
+    assert!(
+        matches!(&refused, CloseReason::Negotiation(m) if m.contains("requires starttls")),
+        "{refused:?}"
+    );
+    let cfg =
+        Client::config(alice, &password("alice"), Via::Tcp).with_starttls(StartTlsUse::WhenOffered);
+    let c = Client::try_connect(&t, Via::Tcp, cfg)
+        .await
+        .expect("login over starttls");
+    assert!(c.machine.is_secured());
+    c.close().await;
+}

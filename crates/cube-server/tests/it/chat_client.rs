@@ -45,6 +45,8 @@ pub enum Socket {
     Ws(Box<WsStream>),
     Tcp(TcpStream),
     Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+    /// Taken apart (while a STARTTLS handshake runs).
+    Gone,
 }
 
 /// The PEM files of the test certificate (CN and SAN `localhost`, self-signed).
@@ -122,6 +124,7 @@ impl Socket {
                 .is_ok(),
             Socket::Tcp(s) => s.write_all(bytes).await.is_ok(),
             Socket::Tls(s) => s.write_all(bytes).await.is_ok() && s.flush().await.is_ok(),
+            Socket::Gone => false,
         }
     }
 
@@ -138,6 +141,7 @@ impl Socket {
             },
             Socket::Tcp(s) => read_some(s).await,
             Socket::Tls(s) => read_some(s.as_mut()).await,
+            Socket::Gone => None,
         }
     }
 
@@ -245,6 +249,7 @@ impl Client {
                         return Ok(c);
                     }
                     ClientEvent::Closed(reason) => return Err(reason),
+                    ClientEvent::StartTls => c.starttls().await,
                     other => rest.push_back(other),
                 }
             }
@@ -258,6 +263,21 @@ impl Client {
         Self::try_connect(server, via, Self::config(user, password, via))
             .await
             .expect("chat login")
+    }
+
+    /// After `<proceed/>`: the TLS handshake on the plain socket, then the stream restarts.
+    async fn starttls(&mut self) {
+        let Socket::Tcp(plain) = std::mem::replace(&mut self.socket, Socket::Gone) else {
+            panic!("STARTTLS on a socket that is not plain TCP");
+        };
+        let tls = tls_connector()
+            .connect(ServerName::try_from("localhost").expect("name"), plain)
+            .await
+            .expect("tls handshake after proceed");
+        self.socket = Socket::Tls(Box::new(tls));
+        let now = self.now();
+        self.machine.tls_established(now);
+        self.flush().await;
     }
 
     fn now(&self) -> u64 {
@@ -384,12 +404,8 @@ impl Client {
 
     /// Closes the stream cleanly and waits for the server to close the socket.
     pub async fn close(mut self) {
-        // A well-behaved client acknowledges what it handled before closing; the server keeps
-        // unacknowledged stanzas for the next connection.
-        if let Some(state) = self.machine.resume_state() {
-            let ack = format!("<a xmlns=\"urn:xmpp:sm:3\" h=\"{}\"/>", state.inbound);
-            self.socket.send(ack.as_bytes()).await;
-        }
+        // The machine acknowledges what it handled before closing (stream management), so
+        // the server keeps nothing of this session for the next connection.
         self.machine.close();
         self.flush().await;
         let _ = tokio::time::timeout(WAIT, self.socket.read_to_close()).await;
