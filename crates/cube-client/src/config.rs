@@ -66,14 +66,15 @@ pub enum ChatTransport {
         /// The URL.
         url: String,
     },
-    /// `xmpp://host:port` (plain TCP, loopback only in practice) or `xmpps://host:port`
-    /// (direct TLS, the cloud's port 5223): XMPP over TCP (RFC 6120).
+    /// `xmpp://host:port` (TCP, upgraded with STARTTLS when the server offers it; see
+    /// `ChatConfig::require_tls`) or `xmpps://host:port` (direct TLS, the cloud's port
+    /// 5223): XMPP over TCP (RFC 6120).
     Tcp {
         /// Host name (also the TLS server name).
         host: String,
         /// Port.
         port: u16,
-        /// Direct TLS.
+        /// Direct TLS (otherwise STARTTLS when offered).
         tls: bool,
     },
 }

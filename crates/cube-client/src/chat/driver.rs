@@ -10,7 +10,7 @@ use cube_rest::chat::list_messages;
 use cube_xmpp::client::{ClientConfig, ClientConnection, ClientEvent, ResumeState, SendError};
 use cube_xmpp::sasl::Password;
 use cube_xmpp::stanza::{IqPayload, IqType, MessageType};
-use cube_xmpp::{CloseReason, ExtraParams, Iq, Jid, Stanza};
+use cube_xmpp::{CloseReason, ExtraParams, Iq, Jid, Stanza, StartTlsUse};
 use futures_util::{StreamExt, TryStreamExt};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
@@ -19,6 +19,7 @@ use super::dedup::Seen;
 use super::events::{self, ChatEvent, ChatMessage, ConnectionState};
 use super::transport::Transport;
 use super::{ChatConfig, ChatCredentials, ChatError, Command};
+use crate::config::ChatTransport;
 
 /// Most stanzas held while offline; older ones are dropped first (and reported).
 const MAX_OUTBOX: usize = 10_000;
@@ -152,6 +153,7 @@ impl Driver {
     ) -> Result<(Link, Jid, bool), ChatError> {
         let password = self.password()?;
         let c = &self.config;
+        let starttls = starttls_use(&c.transport, c.require_tls)?;
         let transport = Transport::connect(&c.transport, c.connect_timeout, c.tls.as_ref()).await?;
         let mut xc = ClientConfig::new(c.jid.clone(), Password::new(password), transport.framing())
             // A session token is no password a server can keep SCRAM secrets for: PLAIN only.
@@ -168,6 +170,7 @@ impl Driver {
         xc.negotiation_timeout_ms =
             u64::try_from(c.connect_timeout.as_millis()).unwrap_or(u64::MAX);
         xc.announce_from = reconnecting;
+        xc.starttls = starttls;
         if let Some(r) = resume {
             xc = xc.with_resume(r);
         }
@@ -192,6 +195,18 @@ impl Driver {
                         }
                     }
                     ClientEvent::Stanza(s) => self.on_stanza(s, &mut link),
+                    ClientEvent::StartTls => {
+                        // `<proceed/>`: nothing more goes out in plain; handshake, then the
+                        // machine restarts the stream over TLS.
+                        let c = &self.config;
+                        let host = c.transport.host();
+                        link.transport = link
+                            .transport
+                            .starttls(&host, c.connect_timeout, c.tls.as_ref())
+                            .await?;
+                        link.conn.tls_established(self.now_ms());
+                        flush(&mut link).await?;
+                    }
                     _ => {}
                 }
             }
@@ -614,6 +629,21 @@ impl Driver {
     }
 }
 
+/// Whether the machine takes STARTTLS: on `xmpp://` when the server offers it (always with
+/// `require_tls`); never on direct TLS or WebSocket (where `require_tls` needs `wss://`).
+fn starttls_use(transport: &ChatTransport, require_tls: bool) -> Result<StartTlsUse, ChatError> {
+    match transport {
+        ChatTransport::Tcp { tls: false, .. } if require_tls => Ok(StartTlsUse::Required),
+        ChatTransport::Tcp { tls: false, .. } => Ok(StartTlsUse::WhenOffered),
+        ChatTransport::WebSocket { url } if require_tls && !url.starts_with("wss://") => {
+            Err(ChatError::Config(format!(
+                "require_tls: {url:?} is not encrypted (use wss://)"
+            )))
+        }
+        _ => Ok(StartTlsUse::Never),
+    }
+}
+
 /// Writes everything the machine queued.
 async fn flush(link: &mut Link) -> Result<(), ChatError> {
     while let Some(bytes) = link.conn.poll_transmit() {
@@ -653,5 +683,35 @@ fn close_error(reason: &CloseReason) -> ChatError {
         CloseReason::AuthFailed { .. } => ChatError::AuthFailed(describe(reason)),
         CloseReason::Timeout => ChatError::Timeout("negotiating"),
         _ => ChatError::Stream(describe(reason)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn starttls_is_taken_on_plain_tcp_only() {
+        let t = |url: &str| ChatTransport::parse(url).unwrap();
+        let plain = t("xmpp://localhost:5222");
+        assert_eq!(
+            starttls_use(&plain, false).unwrap(),
+            StartTlsUse::WhenOffered
+        );
+        assert_eq!(starttls_use(&plain, true).unwrap(), StartTlsUse::Required);
+        let direct = t("xmpps://localhost:5223");
+        assert_eq!(starttls_use(&direct, true).unwrap(), StartTlsUse::Never);
+        assert_eq!(
+            starttls_use(&t("wss://chat.example/ws"), true).unwrap(),
+            StartTlsUse::Never
+        );
+        assert_eq!(
+            starttls_use(&t("ws://127.0.0.1:5291"), false).unwrap(),
+            StartTlsUse::Never
+        );
+        assert!(matches!(
+            starttls_use(&t("ws://127.0.0.1:5291"), true),
+            Err(ChatError::Config(_))
+        ));
     }
 }

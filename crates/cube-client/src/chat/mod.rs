@@ -91,8 +91,11 @@ pub struct ChatConfig {
     pub auto_delivered: bool,
     /// How many message ids to remember for deduplication.
     pub dedup_capacity: usize,
-    /// TLS settings for `wss://` and `xmpps://` (default: the webpki roots).
+    /// TLS settings for `wss://`, `xmpps://` and STARTTLS (default: the webpki roots).
     pub tls: Option<Arc<rustls::ClientConfig>>,
+    /// Refuse to send credentials without TLS: on `xmpp://` the server must offer STARTTLS
+    /// (which is used whenever offered anyway); `ws://` is refused. Default: off.
+    pub require_tls: bool,
     /// The REST client: session token as password, and history catch-up after a reconnect.
     pub client: Option<Client>,
     /// The clock of `date_sent` and message ids (the client's, when connected through one).
@@ -121,6 +124,7 @@ impl ChatConfig {
             auto_delivered: true,
             dedup_capacity: 10_000,
             tls: None,
+            require_tls: false,
             client: None,
             clock: Arc::new(SystemClock),
         })
@@ -164,9 +168,15 @@ impl ChatConfig {
         self
     }
 
-    /// TLS settings for `wss://` and `xmpps://`.
+    /// TLS settings for `wss://`, `xmpps://` and STARTTLS.
     pub fn with_tls(mut self, tls: Arc<rustls::ClientConfig>) -> Self {
         self.tls = Some(tls);
+        self
+    }
+
+    /// Whether credentials may only be sent over TLS (see [`ChatConfig::require_tls`]).
+    pub fn with_require_tls(mut self, on: bool) -> Self {
+        self.require_tls = on;
         self
     }
 

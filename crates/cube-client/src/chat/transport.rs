@@ -1,5 +1,6 @@
-//! The byte pipes under a chat connection: WebSocket (subprotocol `xmpp`), plain TCP, or TCP
-//! with direct TLS. They only move bytes; cube-xmpp's state machine does the protocol.
+//! The byte pipes under a chat connection: WebSocket (subprotocol `xmpp`), plain TCP, TCP
+//! upgraded with STARTTLS, or TCP with direct TLS. They only move bytes; cube-xmpp's state
+//! machine does the protocol.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,7 +26,7 @@ pub(crate) enum Transport {
     WebSocket(Box<Ws>),
     /// RFC 6120 on plain TCP.
     Tcp(TcpStream),
-    /// RFC 6120 on direct TLS.
+    /// RFC 6120 on TLS (direct, or after STARTTLS).
     Tls(Box<Tls>),
 }
 
@@ -39,7 +40,8 @@ impl std::fmt::Debug for Transport {
     }
 }
 
-/// The TLS settings for `wss://` and `xmpps://`: the webpki roots unless the caller gave its own.
+/// The TLS settings for `wss://`, `xmpps://` and STARTTLS: the webpki roots unless the caller
+/// gave its own.
 pub(crate) fn tls_config(
     custom: Option<&Arc<rustls::ClientConfig>>,
 ) -> Result<Arc<rustls::ClientConfig>, ChatError> {
@@ -120,6 +122,32 @@ impl Transport {
                 Ok(Transport::Tls(Box::new(stream)))
             }
         }
+    }
+
+    /// STARTTLS: the TLS handshake on the plain TCP stream after `<proceed/>`, within
+    /// `timeout`, verifying the certificate for `host`.
+    pub(crate) async fn starttls(
+        self,
+        host: &str,
+        timeout: Duration,
+        tls: Option<&Arc<rustls::ClientConfig>>,
+    ) -> Result<Self, ChatError> {
+        let Transport::Tcp(tcp) = self else {
+            return Err(ChatError::Stream(
+                "starttls on a transport that is not plain tcp".into(),
+            ));
+        };
+        let name = rustls::pki_types::ServerName::try_from(host.to_owned())
+            .map_err(|e| ChatError::Config(format!("tls server name {host:?}: {e}")))?;
+        let connect = tokio_rustls::TlsConnector::from(tls_config(tls)?).connect(name, tcp);
+        let stream = tokio::time::timeout(timeout, connect)
+            .await
+            .map_err(|_| ChatError::Timeout("the starttls handshake"))?
+            .map_err(|source| ChatError::Connect {
+                addr: host.to_owned(),
+                source,
+            })?;
+        Ok(Transport::Tls(Box::new(stream)))
     }
 
     /// The framing the state machine must use.

@@ -629,3 +629,75 @@ async fn chat_over_direct_tls() {
     a_chat.disconnect().await;
     b_chat.disconnect().await;
 }
+
+#[tokio::test]
+async fn chat_over_starttls() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/data");
+    let t = TestServer::start_with(|mut c| {
+        c.tls = Some(cube_server::chat::TlsFiles {
+            cert: data.join("chat-tls-cert.pem"),
+            key: data.join("chat-tls-key.pem"),
+        });
+        c
+    })
+    .await;
+    let (alice, _) = t.user("alice").await;
+    let (bob, b) = t.user("bob").await;
+    let port = t.server.tcp_addr().unwrap().port();
+    // `xmpp://` on the server's plain port: STARTTLS (required here), then SASL over TLS.
+    let url = format!("xmpp://localhost:{port}");
+    let (a_chat, _a_ev) = alice
+        .connect_chat_with(ChatCredentials::SessionToken, |mut c| {
+            c.transport = cube_client::ChatTransport::parse(&url).unwrap();
+            c.with_tls(test_tls()).with_require_tls(true)
+        })
+        .await
+        .expect("chat over STARTTLS");
+    let (b_chat, mut b_ev) = connect(&bob, None).await;
+    let id = a_chat.send_to_user(b.id, "over starttls").unwrap();
+    expect(&mut b_ev, "the message sent over STARTTLS", message(&id)).await;
+    // STARTTLS is taken whenever offered: an untrusted certificate is refused, not skipped.
+    let err = alice
+        .connect_chat_with(ChatCredentials::SessionToken, |mut c| {
+            c.transport = cube_client::ChatTransport::parse(&url).unwrap();
+            c
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, cube_client::chat::ChatError::Connect { .. }),
+        "{err:?}"
+    );
+    a_chat.disconnect().await;
+    b_chat.disconnect().await;
+}
+
+#[tokio::test]
+async fn require_tls_refuses_a_server_without_it() {
+    let t = TestServer::start().await;
+    let (alice, _) = t.user("alice").await;
+    let tcp = format!("xmpp://{}", t.server.tcp_addr().expect("tcp served"));
+    let err = alice
+        .connect_chat_with(ChatCredentials::SessionToken, |mut c| {
+            c.transport = cube_client::ChatTransport::parse(&tcp).unwrap();
+            c.with_require_tls(true)
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, cube_client::chat::ChatError::Stream(m) if m.contains("starttls")),
+        "{err:?}"
+    );
+    let ws = format!("ws://{}", t.server.ws_addr().expect("ws served"));
+    let err = alice
+        .connect_chat_with(ChatCredentials::SessionToken, |mut c| {
+            c.transport = cube_client::ChatTransport::parse(&ws).unwrap();
+            c.with_require_tls(true)
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, cube_client::chat::ChatError::Config(_)),
+        "{err:?}"
+    );
+}
