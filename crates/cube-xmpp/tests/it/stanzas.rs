@@ -5,7 +5,7 @@ use cube_xmpp::nonza::{Packet, Sasl, Sm, StreamFeatures};
 use cube_xmpp::sasl::plain_decode;
 use cube_xmpp::stanza::{
     ChatMarker, ChatState, IqPayload, IqType, MessageType, Param, PresenceType, PrivacyAction,
-    Stanza,
+    Reaction, Reactions, Stanza,
 };
 use cube_xmpp::{Element, Frame, Jid, Message, Presence};
 
@@ -366,6 +366,22 @@ fn incoming_carbons_errors_and_muc_presences() {
     let r = reactions.reactions.unwrap();
     assert_eq!(r.message_id, "65941c2541d1b400e8d2b201");
     assert!(r.reactions[0].add && !r.reactions[1].add);
+    // The public constructors build the same payload.
+    let mut built = Reactions::new(r.message_id.clone());
+    if let Some(user) = &r.user_id {
+        built = built.with_user_id(user.clone());
+    }
+    for one in &r.reactions {
+        built = built.with_reaction(if one.add {
+            Reaction::add(one.kind.clone())
+        } else {
+            Reaction::remove(one.kind.clone())
+        });
+    }
+    assert_eq!(built, r);
+    let notice = Message::new(MessageType::Chat).with_reactions(built);
+    let back = Message::try_from(Element::from(notice)).unwrap();
+    assert_eq!(back.reactions.as_ref(), Some(&r));
     let markable = message(&find(
         "IN: 1:1 message with extraParams (SDK auto-replies <received>)",
     ));
