@@ -571,7 +571,7 @@ async fn a_server_restart_loses_and_duplicates_nothing() {
 }
 
 /// A TLS configuration trusting only the test certificate (CN and SAN `localhost`).
-fn test_tls() -> std::sync::Arc<rustls::ClientConfig> {
+pub fn test_tls() -> std::sync::Arc<rustls::ClientConfig> {
     let pem = include_bytes!("data/chat-tls-cert.pem");
     let mut roots = rustls::RootCertStore::empty();
     for cert in rustls_pemfile::certs(&mut pem.as_slice()) {

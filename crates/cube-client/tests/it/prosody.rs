@@ -46,8 +46,33 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-fn config(dir: &Path, c2s: u16, http: u16, plain_only: bool) -> String {
+/// The test certificate (CN and SAN `localhost`, self-signed) and its key.
+fn tls_files() -> (PathBuf, PathBuf) {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/data");
+    (
+        data.join("chat-tls-cert.pem"),
+        data.join("chat-tls-key.pem"),
+    )
+}
+
+fn config(dir: &Path, c2s: u16, http: u16, plain_only: bool, starttls: bool) -> String {
     let d = dir.display();
+    // With `starttls`: Prosody's tls module on, STARTTLS required before authentication.
+    let tls_module = if starttls { r#""tls";"# } else { "" };
+    let (require, disabled_modules, ssl) = if starttls {
+        let (cert, key) = tls_files();
+        (
+            "true",
+            r#""s2s""#,
+            format!(
+                "ssl = {{ certificate = \"{}\"; key = \"{}\"; }}",
+                cert.display(),
+                key.display()
+            ),
+        )
+    } else {
+        ("false", r#""s2s"; "tls""#, String::new())
+    };
     let disabled = if plain_only {
         r#""SCRAM-SHA-1"; "SCRAM-SHA-1-PLUS"; "DIGEST-MD5""#
     } else {
@@ -72,7 +97,8 @@ http_interfaces = {{ "127.0.0.1" }}
 http_ports = {{ {http} }}
 https_ports = {{ }}
 http_default_host = "{DOMAIN}"
-c2s_require_encryption = false
+c2s_require_encryption = {require}
+{ssl}
 s2s_require_encryption = false
 allow_unencrypted_plain_auth = true
 authentication = "internal_hashed"
@@ -82,8 +108,9 @@ disable_sasl_mechanisms = {{ {disabled} }}
 consider_websocket_secure = true
 modules_enabled = {{
     "roster"; "saslauth"; "disco"; "carbons"; "ping"; "smacks"; "offline"; "http"; "websocket";
+    {tls_module}
 }}
-modules_disabled = {{ "s2s"; "tls" }}
+modules_disabled = {{ {disabled_modules} }}
 
 VirtualHost "{DOMAIN}"
 
@@ -100,6 +127,11 @@ Component "{MUC}" "muc"
 impl Prosody {
     /// Starts Prosody with the test users registered; `plain_only` hides SCRAM-SHA-1.
     async fn start(plain_only: bool) -> Prosody {
+        Self::start_with(plain_only, false).await
+    }
+
+    /// As [`Prosody::start`]; `starttls`: STARTTLS required, with the test certificate.
+    async fn start_with(plain_only: bool, starttls: bool) -> Prosody {
         let (Some(prosody), Some(prosodyctl)) = (find("prosody"), find("prosodyctl")) else {
             panic!(
                 "prosody is not installed: the XMPP interoperability tests need the Debian \
@@ -110,7 +142,7 @@ impl Prosody {
         std::fs::create_dir_all(dir.path().join("data")).unwrap();
         let (c2s, http) = (free_port(), free_port());
         let cfg = dir.path().join("prosody.cfg.lua");
-        std::fs::write(&cfg, config(dir.path(), c2s, http, plain_only)).unwrap();
+        std::fs::write(&cfg, config(dir.path(), c2s, http, plain_only, starttls)).unwrap();
         for (user, password) in USERS {
             let out = Command::new(&prosodyctl)
                 .arg("--config")
@@ -393,6 +425,31 @@ async fn prosody_muc_room_with_groupchat_messages() {
         _ => None,
     })
     .await;
+    alice.0.disconnect().await;
+    bob.0.disconnect().await;
+    prosody.stop().await;
+}
+
+#[tokio::test]
+async fn prosody_starttls_then_one_to_one() {
+    // Prosody requires STARTTLS (its own implementation), with the test certificate.
+    let prosody = Prosody::start_with(false, true).await;
+    let url = format!("xmpp://localhost:{}", prosody.c2s.port());
+    let connect = |user: &'static str, require: bool| {
+        let config = ChatConfig::new(&url, Prosody::jid(user), Prosody::password(user))
+            .unwrap()
+            .with_muc_domain(MUC)
+            .with_tls(crate::chat::test_tls())
+            .with_require_tls(require);
+        Chat::connect(config)
+    };
+    let alice = connect("alice", true)
+        .await
+        .unwrap_or_else(|e| panic!("alice over starttls: {e:?}\n{}", prosody.log()));
+    let mut bob = connect("bob", false)
+        .await
+        .unwrap_or_else(|e| panic!("bob over starttls: {e:?}\n{}", prosody.log()));
+    one_to_one(&alice, &mut bob, "starttls").await;
     alice.0.disconnect().await;
     bob.0.disconnect().await;
     prosody.stop().await;
