@@ -3,7 +3,8 @@
 //! Corpus: the JS SDK's golden frames for a 1:1 message with extraParams and an attachment,
 //! group messages, delivered/read markers and typing notifications, in both directions.
 //! Compared: cube-xmpp parse + decode (streaming parser, typed `Message`), cube-xmpp encode,
-//! the floor (quick-xml tokenisation of the same bytes, nothing built), and the usual Rust
+//! the floor (quick-xml tokenisation of the same bytes with the parser's reader configuration,
+//! every event read, nothing built or allocated), and the usual Rust
 //! stack (minidom parse + xmpp-parsers `Message::try_from`, and its serialisation).
 
 use std::hint::black_box;
@@ -77,8 +78,24 @@ fn xmpp_parsers_decode(frame: &str) -> xmpp_parsers::message::Message {
     msg
 }
 
+/// quick-xml's reader over the frame's bytes, configured as `StreamParser` configures it (in
+/// particular no end-name check, whose stack of names allocates per reader).
+fn reader(frame: &str) -> quick_xml::Reader<&[u8]> {
+    let mut reader = quick_xml::Reader::from_reader(frame.as_bytes());
+    let config = reader.config_mut();
+    config.check_end_names = false;
+    config.expand_empty_elements = false;
+    config.trim_text_start = false;
+    config.trim_text_end = false;
+    config.allow_dangling_amp = false;
+    config.check_comments = false;
+    config.allow_unmatched_ends = true;
+    reader
+}
+
+/// The floor: every event of the frame read, nothing built, nothing allocated.
 fn quick_xml_tokens(frame: &str) -> usize {
-    let mut reader = quick_xml::Reader::from_str(frame);
+    let mut reader = reader(frame);
     let mut n = 0;
     loop {
         match reader.read_event() {
@@ -92,16 +109,17 @@ fn quick_xml_tokens(frame: &str) -> usize {
     }
 }
 
-/// quick-xml tokenisation plus what any parser must also do: iterate the attributes and
-/// unescape their values and the text (still building nothing).
+/// quick-xml tokenisation plus what any parser must also do: iterate the attributes (without
+/// the duplicate check, which allocates) and unescape their values and the text (still
+/// building nothing; unescaping borrows unless a reference is present).
 fn quick_xml_tokens_attrs(frame: &str) -> usize {
-    let mut reader = quick_xml::Reader::from_str(frame);
+    let mut reader = reader(frame);
     let mut n = 0;
     loop {
         match reader.read_event() {
             Ok(quick_xml::events::Event::Eof) => return n,
             Ok(quick_xml::events::Event::Start(s) | quick_xml::events::Event::Empty(s)) => {
-                for a in s.attributes() {
+                for a in s.attributes().with_checks(false) {
                     let a = a.expect("attribute");
                     n += black_box(a.unescape_value().expect("value")).len();
                 }

@@ -201,25 +201,48 @@ impl ParseError {
     }
 }
 
+/// The namespace declarations one element (or the stream header) made: the default one
+/// apart, so that the common `xmlns='…'` needs no vector.
+#[derive(Debug, Default)]
+struct Decls {
+    default: Option<Name>,
+    prefixed: Vec<(String, Name)>,
+}
+
+impl Decls {
+    fn find(&self, prefix: Option<&str>) -> Option<&Name> {
+        match prefix {
+            None => self.default.as_ref(),
+            Some(p) => self
+                .prefixed
+                .iter()
+                .rev()
+                .find(|(q, _)| q == p)
+                .map(|(_, uri)| uri),
+        }
+    }
+}
+
 /// An element being built, with its prefix (for matching the end tag) and the namespace
 /// declarations it made.
 #[derive(Debug)]
 struct Open {
     element: Element,
     prefix: Option<String>,
-    decls: Vec<(Option<String>, Name)>,
+    decls: Decls,
 }
 
 impl Open {
     /// Whether an end tag's qualified name closes this element.
-    fn matches_end(&self, qname: &str) -> bool {
+    fn matches_end(&self, qname: &[u8]) -> bool {
+        let name = self.element.name().as_bytes();
         match &self.prefix {
-            None => qname == self.element.name(),
+            None => qname == name,
             Some(p) => {
                 qname
-                    .strip_prefix(p.as_str())
-                    .and_then(|rest| rest.strip_prefix(':'))
-                    == Some(self.element.name())
+                    .strip_prefix(p.as_bytes())
+                    .and_then(|rest| rest.strip_prefix(b":"))
+                    == Some(name)
             }
         }
     }
@@ -245,7 +268,7 @@ pub struct StreamParser {
     /// Open elements of the current stanza (the stream root is not here).
     stack: Vec<Open>,
     /// TCP: the stream header is open and these are its declarations.
-    root: Option<Vec<(Option<String>, Name)>>,
+    root: Option<Decls>,
     /// Pending character data of the innermost open element (literal UTF-8 bytes).
     text: Vec<u8>,
     /// Absolute offset where the current stanza started.
@@ -482,29 +505,16 @@ impl StreamParser {
         Ok(())
     }
 
-    fn lookup(&self, own: &[(Option<String>, Name)], prefix: Option<&str>) -> Option<Name> {
+    fn lookup(&self, own: &Decls, prefix: Option<&str>) -> Option<Name> {
         if prefix == Some("xml") {
             return Some(Cow::Borrowed(ns::XML));
         }
-        let find = |decls: &[(Option<String>, Name)]| {
-            decls
-                .iter()
-                .rev()
-                .find(|(p, _)| p.as_deref() == prefix)
-                .map(|(_, uri)| uri.clone())
-        };
-        if let Some(uri) = find(own) {
-            return Some(uri);
-        }
-        for open in self.stack.iter().rev() {
-            if let Some(uri) = find(&open.decls) {
-                return Some(uri);
-            }
-        }
-        if let Some(root) = &self.root {
-            if let Some(uri) = find(root) {
-                return Some(uri);
-            }
+        let found = own
+            .find(prefix)
+            .or_else(|| self.stack.iter().rev().find_map(|o| o.decls.find(prefix)))
+            .or_else(|| self.root.as_ref().and_then(|r| r.find(prefix)));
+        if let Some(uri) = found {
+            return Some(uri.clone());
         }
         match (prefix, self.framing) {
             (None, Framing::WebSocket) => Some(Cow::Borrowed(ns::CLIENT)),
@@ -514,8 +524,10 @@ impl StreamParser {
     }
 
     fn build(&self, s: &BytesStart<'_>) -> Result<Open, ParseError> {
-        let qname_bytes = s.name();
-        let qname = utf8(qname_bytes.as_ref())?;
+        // One UTF-8 check for the whole tag; names and values are slices of it.
+        let tag = utf8(s)?;
+        let name_len = s.name().as_ref().len();
+        let (qname, raw_attrs) = tag.split_at_checked(name_len).unwrap_or((tag, ""));
         let (prefix, local) = match qname.bytes().position(|b| b == b':') {
             Some(i) => (Some(&qname[..i]), &qname[i + 1..]),
             None => (None, qname),
@@ -529,19 +541,24 @@ impl StreamParser {
                 )));
             }
         };
-        let mut element = Element::new(name, "");
-        let mut decls = Vec::new();
+        // An attribute takes at least four bytes (` a=""`); a guess from the length is
+        // cheaper than counting, and most elements get exactly one allocation.
+        let guess = (raw_attrs.len() / 16).clamp(usize::from(raw_attrs.len() > 3), 8);
+        let mut element = Element::with_attr_capacity(
+            name,
+            Cow::Borrowed(""),
+            guess.min(self.limits.max_attributes),
+        );
+        let mut decls = Decls::default();
         let mut count = 0usize;
-        // Duplicates are checked below, without the iterator's per-element allocation.
-        for attr in s.attributes().with_checks(false) {
-            let attr = attr.map_err(|e| ParseError::NotWellFormed(e.to_string()))?;
+        for attr in RawAttrs::new(raw_attrs) {
+            let (key, value) = attr?;
             count += 1;
             if count > self.limits.max_attributes {
                 return Err(ParseError::TooManyAttributes {
                     limit: self.limits.max_attributes,
                 });
             }
-            let key = utf8(attr.key.as_ref())?;
             if let Some(rest) = key.strip_prefix("xmlns") {
                 let prefix = match rest.strip_prefix(':') {
                     None if rest.is_empty() => None,
@@ -552,21 +569,28 @@ impl StreamParser {
                         )));
                     }
                 };
-                let uri = unescape(&attr.value)?;
-                if prefix.is_some() && uri.is_empty() {
-                    return Err(ParseError::InvalidNamespace(format!(
-                        "empty declaration of {key}"
-                    )));
-                }
-                if decls
-                    .iter()
-                    .any(|(p, _): &(Option<String>, Name)| p.as_deref() == prefix)
-                {
+                let uri = unescape(value)?;
+                let duplicate = match prefix {
+                    None => decls.default.is_some(),
+                    Some(p) => {
+                        if uri.is_empty() {
+                            return Err(ParseError::InvalidNamespace(format!(
+                                "empty declaration of {key}"
+                            )));
+                        }
+                        decls.prefixed.iter().any(|(q, _)| q == p)
+                    }
+                };
+                if duplicate {
                     return Err(ParseError::NotWellFormed(format!(
                         "duplicate attribute {key}"
                     )));
                 }
-                decls.push((prefix.map(str::to_owned), intern::namespace(&uri)));
+                let uri = intern::namespace(&uri);
+                match prefix {
+                    None => decls.default = Some(uri),
+                    Some(p) => decls.prefixed.push((p.to_owned(), uri)),
+                }
                 continue;
             }
             let key = match intern::attr_name(key) {
@@ -583,7 +607,7 @@ impl StreamParser {
                     "duplicate attribute {key}"
                 )));
             }
-            element.push_attr(key, unescape(&attr.value)?.into_owned());
+            element.push_attr(key, unescape(value)?.into_owned());
         }
         let ns = self.lookup(&decls, prefix).ok_or_else(|| {
             ParseError::InvalidNamespace(format!("undeclared prefix in <{qname}>"))
@@ -639,15 +663,16 @@ impl StreamParser {
 
     fn on_end(&mut self, name: &[u8]) -> Result<Step, ParseError> {
         self.flush_text()?;
-        let name = utf8(name)?;
         let Some(open) = self.stack.pop() else {
-            if self.framing == Framing::Tcp && self.root.is_some() && name == "stream:stream" {
+            if self.framing == Framing::Tcp && self.root.is_some() && name == b"stream:stream" {
                 self.root = None;
                 return Ok(Step::Frame(Frame::Close));
             }
+            let name = utf8(name)?;
             return Err(ParseError::NotWellFormed(format!("unexpected </{name}>")));
         };
         if !open.matches_end(name) {
+            let name = utf8(name)?;
             return Err(ParseError::NotWellFormed(format!(
                 "expected </{}>, found </{name}>",
                 open.qname()
@@ -690,7 +715,10 @@ pub fn first_start_tag(bytes: &[u8]) -> Option<Element> {
                     if key == "xmlns" || key.starts_with("xmlns:") {
                         continue;
                     }
-                    if let Ok(v) = unescape(&attr.value) {
+                    let Ok(v) = std::str::from_utf8(&attr.value) else {
+                        continue;
+                    };
+                    if let Ok(v) = unescape(v) {
                         el.set_attr(key, v.into_owned());
                     }
                 }
@@ -733,6 +761,75 @@ fn classify(e: &XmlError, rest: &[u8]) -> Option<ParseError> {
             }
         }
         other => Some(ParseError::NotWellFormed(other.to_string())),
+    }
+}
+
+/// The attributes of a start tag as `(key, raw value)` pairs, by quick-xml's rules for XML
+/// attributes (whitespace allowed around `=`, single or double quotes, a key ends at `=` or
+/// whitespace), without its per-attribute bookkeeping; keys are validated by the caller.
+struct RawAttrs<'a> {
+    s: &'a str,
+    pos: usize,
+}
+
+impl<'a> RawAttrs<'a> {
+    fn new(s: &'a str) -> Self {
+        Self { s, pos: 0 }
+    }
+
+    /// Ends the iteration with an error.
+    fn fail(&mut self, what: &str) -> Result<(&'a str, &'a str), ParseError> {
+        self.pos = self.s.len();
+        Err(ParseError::NotWellFormed(what.to_owned()))
+    }
+}
+
+impl<'a> Iterator for RawAttrs<'a> {
+    type Item = Result<(&'a str, &'a str), ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let b = self.s.as_bytes();
+        let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+        let skip_ws = |mut i: usize| {
+            while i < b.len() && ws(b[i]) {
+                i += 1;
+            }
+            i
+        };
+        let start = skip_ws(self.pos);
+        if start >= b.len() {
+            self.pos = b.len();
+            return None;
+        }
+        let mut i = start;
+        while i < b.len() && b[i] != b'=' && !ws(b[i]) {
+            i += 1;
+        }
+        let key_end = i;
+        i = skip_ws(i);
+        if b.get(i) != Some(&b'=') {
+            return Some(self.fail("attribute without a value"));
+        }
+        i = skip_ws(i + 1);
+        let quote = match b.get(i) {
+            Some(&q @ (b'"' | b'\'')) => q,
+            Some(_) => return Some(self.fail("unquoted attribute value")),
+            None => return Some(self.fail("attribute without a value")),
+        };
+        let value_start = i + 1;
+        let Some(len) = memchr(quote, &b[value_start..]) else {
+            return Some(self.fail("unterminated attribute value"));
+        };
+        let value_end = value_start + len;
+        self.pos = value_end + 1;
+        // Every bound is at an ASCII byte (or an end), so a char boundary: `get` never fails.
+        match (
+            self.s.get(start..key_end),
+            self.s.get(value_start..value_end),
+        ) {
+            (Some(key), Some(value)) => Some(Ok((key, value))),
+            _ => Some(self.fail("attribute not on character boundaries")),
+        }
     }
 }
 
@@ -789,14 +886,14 @@ fn is_char_ref_ok(c: char) -> bool {
 }
 
 /// Unescapes an attribute value (borrowed when it holds no reference).
-fn unescape(raw: &[u8]) -> Result<Cow<'_, str>, ParseError> {
+fn unescape(text: &str) -> Result<Cow<'_, str>, ParseError> {
+    let raw = text.as_bytes();
     let Some(first) = raw.iter().position(|&b| b == b'&' || b == b'<') else {
-        return Ok(Cow::Borrowed(utf8(raw)?));
+        return Ok(Cow::Borrowed(text));
     };
     if raw[first..].contains(&b'<') {
         return Err(ParseError::NotWellFormed("< in an attribute value".into()));
     }
-    let text = utf8(raw)?;
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find('&') {
@@ -1011,6 +1108,35 @@ mod tests {
             Some(ParseError::TooManyAttributes { limit: 2 })
         );
         assert_eq!(run(b"<a><b><c/></b></a>"), None);
+    }
+
+    #[test]
+    fn attribute_syntax() {
+        let f = frames(
+            Framing::WebSocket,
+            &[b"<a x = '1'\ty=\"2 '\"\nxmlns:p='urn:p' p:z='&amp;'/>"],
+        )
+        .unwrap();
+        let Frame::Element(a) = &f[0] else { panic!() };
+        assert_eq!(
+            a.attrs().collect::<Vec<_>>(),
+            [("x", "1"), ("y", "2 '"), ("p:z", "&")]
+        );
+        for bad in [
+            "<a x/>",
+            "<a x=1/>",
+            "<a x='1' x='2'/>",
+            "<a xmlns='u' xmlns='v'/>",
+            "<a =''/>",
+            "<a x='<'/>",
+        ] {
+            let err = frames(Framing::WebSocket, &[bad.as_bytes()]).unwrap_err();
+            assert_eq!(
+                err.condition(),
+                StreamErrorCondition::NotWellFormed,
+                "{bad}"
+            );
+        }
     }
 
     #[test]

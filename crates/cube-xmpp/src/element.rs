@@ -40,6 +40,16 @@ impl Element {
         }
     }
 
+    /// An empty element with room for `attrs` attributes (the parser knows a bound).
+    pub(crate) fn with_attr_capacity(name: Name, ns: Name, attrs: usize) -> Self {
+        Self {
+            name,
+            ns,
+            attrs: Vec::with_capacity(attrs),
+            nodes: Vec::new(),
+        }
+    }
+
     /// The local name.
     pub fn name(&self) -> &str {
         &self.name

@@ -5,9 +5,29 @@ use std::borrow::Cow;
 use crate::element::Name;
 use crate::ns;
 
+/// `Some(&'static str)` when the string is one of the listed ones: a `match`, which the
+/// compiler turns into a switch on the length and a few word comparisons.
+macro_rules! interned {
+    ($s:expr; path $($k:path),* $(,)?) => {
+        match $s {
+            $($k => Some($k),)*
+            _ => None,
+        }
+    };
+    ($s:expr; $($k:literal),* $(,)?) => {
+        match $s {
+            $($k => Some(Cow::Borrowed($k)),)*
+            _ => None,
+        }
+    };
+}
+
 /// A namespace URI: the known ones borrowed.
 pub(crate) fn namespace(uri: &str) -> Name {
-    const KNOWN: &[&str] = &[
+    if uri.is_empty() {
+        return Cow::Borrowed("");
+    }
+    interned!(uri; path
         ns::CLIENT,
         ns::STREAM,
         ns::FRAMING,
@@ -37,14 +57,13 @@ pub(crate) fn namespace(uri: &str) -> Name {
         ns::DISCO_ITEMS,
         ns::DISCO_INFO,
         ns::XML,
-        "",
-    ];
-    known(uri, KNOWN)
+    )
+    .map_or_else(|| Cow::Owned(uri.to_owned()), Cow::Borrowed)
 }
 
 /// Returns the known name if it is one (so it needs no validation), else `None`.
 pub(crate) fn element_name(name: &str) -> Option<Name> {
-    const KNOWN: &[&str] = &[
+    interned!(name;
         "message",
         "presence",
         "iq",
@@ -99,13 +118,12 @@ pub(crate) fn element_name(name: &str) -> Option<Name> {
         "reactions",
         "reaction",
         "stream",
-    ];
-    lookup(name, KNOWN)
+    )
 }
 
 /// Returns the known attribute name if it is one, else `None`.
 pub(crate) fn attr_name(name: &str) -> Option<Name> {
-    const KNOWN: &[&str] = &[
+    interned!(name;
         "from",
         "to",
         "id",
@@ -137,24 +155,5 @@ pub(crate) fn attr_name(name: &str) -> Option<Name> {
         "user_id",
         "after",
         "content-type",
-    ];
-    lookup(name, KNOWN)
-}
-
-fn lookup(s: &str, table: &[&'static str]) -> Option<Name> {
-    // Most misses (extraParams keys, custom names) differ in length from every entry.
-    if s.len() > 40 {
-        return None;
-    }
-    table
-        .iter()
-        .find(|k| k.len() == s.len() && k.as_bytes() == s.as_bytes())
-        .map(|k| Cow::Borrowed(*k))
-}
-
-fn known(s: &str, table: &[&'static str]) -> Name {
-    table
-        .iter()
-        .find(|k| **k == s)
-        .map_or_else(|| Cow::Owned(s.to_owned()), |k| Cow::Borrowed(*k))
+    )
 }
