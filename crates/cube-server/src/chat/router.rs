@@ -555,20 +555,22 @@ impl Router {
     }
 
     /// Stores a content message with `save_to_history=1`; fills `dialog_id` and `date_sent`.
+    ///
+    /// Answers the dialog as storage checked it (the sender may send there), when it did.
     async fn save(
         &self,
         s: &Session,
         m: &mut Message,
         dialog: Option<String>,
         recipient: Option<i64>,
-    ) -> Result<(), Error> {
+    ) -> Result<Option<DialogRecord>, Error> {
         if !is_saved(m) {
             if m.has_content() && m.replace.is_none() && m.remove.is_none() {
                 if let Some(id) = &m.id {
                     self.remember_unsaved(id);
                 }
             }
-            return Ok(());
+            return Ok(None);
         }
         let actor = Actor {
             app_id: s.app_id,
@@ -600,7 +602,7 @@ impl Router {
                 new_dialog_id: self.service.object_id(),
             })
             .await?;
-        let (dialog_id, date_sent) = (stored.dialog_id, stored.date_sent);
+        let (dialog_id, date_sent, checked) = (stored.dialog_id, stored.date_sent, stored.dialog);
         if let Some(p) = pair {
             let mut pairs = self.pairs_lock();
             if pairs.len() > 100_000 {
@@ -615,7 +617,7 @@ impl Router {
         if params.date_sent().is_none() {
             let _ = params.set("date_sent", date_sent.to_string());
         }
-        Ok(())
+        Ok(checked)
     }
 
     /// Queues a stanza for a user who is not connected.
@@ -703,16 +705,25 @@ impl Router {
         } else {
             Action::ReadHistory
         };
-        let id = dialog_id.to_owned();
-        let dialog = self
-            .service
-            .read(move |c| {
-                let d = dialogs::load(c, app, &id)?;
-                dialogs::require(c, &d, user, action)?;
-                Ok(d)
-            })
-            .await;
-        let dialog: DialogRecord = match dialog {
+        // A message to store with nothing else to apply: storing it checks the dialog and
+        // the sender's right to send (one storage round trip rather than a read and a write).
+        if is_saved(&m) && m.marker.is_none() {
+            let dialog = match self.save(s, &mut m, Some(dialog_id.to_owned()), None).await {
+                Ok(Some(d)) => Some(d),
+                Ok(None) => None,
+                Err(e) => return vec![error_stanza_for_message(&m, stanza_error(&e))],
+            };
+            let dialog = match dialog {
+                Some(d) => d,
+                // Stored before (a re-sent stanza): the dialog is read as for any message.
+                None => match self.readable_dialog(app, user, dialog_id, action).await {
+                    Ok(d) => d,
+                    Err(e) => return vec![error_stanza_for_message(&m, stanza_error(&e))],
+                },
+            };
+            return self.route_to_room(&dialog, m, user, content).await;
+        }
+        let dialog = match self.readable_dialog(app, user, dialog_id, action).await {
             Ok(d) => d,
             Err(e) => return vec![error_stanza_for_message(&m, stanza_error(&e))],
         };
@@ -722,6 +733,36 @@ impl Router {
         if let Err(e) = self.save(s, &mut m, Some(dialog.id.clone()), None).await {
             return vec![error_stanza_for_message(&m, stanza_error(&e))];
         }
+        self.route_to_room(&dialog, m, user, content).await
+    }
+
+    /// Dialog `id` when `user` may do `action` there.
+    async fn readable_dialog(
+        &self,
+        app: i64,
+        user: i64,
+        id: &str,
+        action: Action,
+    ) -> Result<DialogRecord, Error> {
+        let id = id.to_owned();
+        self.service
+            .read(move |c| {
+                let d = dialogs::load(c, app, &id)?;
+                dialogs::require(c, &d, user, action)?;
+                Ok(d)
+            })
+            .await
+    }
+
+    /// Sends a checked (and, if asked, stored) message from `user` to the dialog's room.
+    async fn route_to_room(
+        &self,
+        dialog: &DialogRecord,
+        mut m: Message,
+        user: i64,
+        content: bool,
+    ) -> Vec<Stanza> {
+        let app = dialog.app_id;
         let Some(room) = self.room_jid(app, &dialog.id) else {
             return Vec::new();
         };
@@ -729,7 +770,7 @@ impl Router {
             return Vec::new();
         };
         m.from = Some(from);
-        self.fan_out(&dialog, m, Some(user), content).await;
+        self.fan_out(dialog, m, Some(user), content).await;
         Vec::new()
     }
 

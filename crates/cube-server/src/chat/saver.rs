@@ -1,6 +1,7 @@
 //! The chat side's `save_to_history` writes, gathered: every message waiting to be stored goes
-//! into one queue, and one task at a time takes everything queued and stores it in one write
-//! ([`history::save_all`]). Each sender waits for its own message's answer, so a message is
+//! into one queue, and a few tasks take everything queued and store it in one write each
+//! ([`history::save_all`]); two writes in flight keep the writer thread busy while the answers
+//! of the previous one travel back. Each sender waits for its own message's answer, so a message is
 //! still committed before it is routed or acknowledged; under load the storage cost per message
 //! falls to about one insert.
 
@@ -16,13 +17,16 @@ use crate::store::StoreError;
 /// Most messages stored by one write.
 const MAX_BATCH: usize = 512;
 
+/// Most writes of messages in flight at once.
+const FLUSHERS: usize = 2;
+
 type Reply = oneshot::Sender<Result<Stored, Error>>;
 
 #[derive(Default)]
 struct Queue {
     waiting: Vec<(Pending, Reply)>,
-    /// Whether a task is storing (and will take what is queued next).
-    flushing: bool,
+    /// Tasks storing (each takes what is queued when its write is done).
+    flushing: usize,
 }
 
 /// The queue of messages to store, shared by every connection.
@@ -52,7 +56,11 @@ impl Saver {
         let start = {
             let mut q = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
             q.waiting.push((message, tx));
-            !std::mem::replace(&mut q.flushing, true)
+            let start = q.flushing < FLUSHERS;
+            if start {
+                q.flushing += 1;
+            }
+            start
         };
         if start {
             tokio::spawn(flush(self.service.clone(), self.queue.clone()));
@@ -68,7 +76,7 @@ async fn flush(service: Service, queue: Arc<Mutex<Queue>>) {
         let batch: Vec<(Pending, Reply)> = {
             let mut q = queue.lock().unwrap_or_else(PoisonError::into_inner);
             if q.waiting.is_empty() {
-                q.flushing = false;
+                q.flushing -= 1;
                 return;
             }
             let n = q.waiting.len().min(MAX_BATCH);

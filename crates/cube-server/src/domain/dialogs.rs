@@ -160,6 +160,31 @@ pub fn load(conn: &Connection, app_id: i64, id: &str) -> Result<DialogRecord> {
     Ok(d)
 }
 
+/// Dialog `id` of the application with its occupants and admins but without its pins, in one
+/// statement (rather than [`load`]'s four): what sending a message needs.
+pub fn load_for_sending(conn: &Connection, app_id: i64, id: &str) -> Result<DialogRecord> {
+    let ids = |s: Option<String>| -> Vec<i64> {
+        s.and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default()
+    };
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS}, \
+         (SELECT json_group_array(user_id) FROM (SELECT user_id FROM dialog_occupants \
+          WHERE dialog_id = ?1 ORDER BY seq)), \
+         (SELECT json_group_array(user_id) FROM (SELECT user_id FROM dialog_admins \
+          WHERE dialog_id = ?1 ORDER BY seq)) \
+         FROM dialogs WHERE id = ?1 AND app_id = ?2"
+    ))?
+    .query_row(params![id, app_id], |r| {
+        let mut d = from_row(r)?;
+        d.members = ids(r.get(15)?);
+        d.admins = ids(r.get(16)?);
+        Ok(d)
+    })
+    .optional()?
+    .ok_or_else(|| Error::not_found("Dialog"))
+}
+
 /// Whether `user` is on the dialog's block list.
 pub fn is_blocked(conn: &Connection, dialog: &str, user: i64) -> Result<bool> {
     Ok(conn

@@ -30,12 +30,15 @@ pub struct Pending {
 }
 
 /// Where a message was stored: its dialog and its `date_sent` (unix seconds).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Stored {
     /// Dialog.
     pub dialog_id: String,
     /// Send time, unix seconds.
     pub date_sent: i64,
+    /// The dialog as it was checked for sending (none for a message stored before), so the
+    /// caller can route without reading it again.
+    pub dialog: Option<DialogRecord>,
 }
 
 /// What the batch did to one dialog, applied once at the end.
@@ -63,6 +66,7 @@ fn existing(conn: &Connection, app_id: i64, id: &str) -> Result<Option<Stored>> 
             (app == app_id).then_some(Stored {
                 dialog_id,
                 date_sent,
+                dialog: None,
             })
         }))
 }
@@ -122,7 +126,7 @@ pub fn save_all(conn: &Connection, batch: &[Pending], now: i64) -> Result<Vec<Re
         let slot = match known.get(&key) {
             Some(slot) => slot.clone(),
             None => {
-                let slot = match dialogs::load(conn, actor.app_id, &key.1) {
+                let slot = match dialogs::load_for_sending(conn, actor.app_id, &key.1) {
                     Ok(dialog) => {
                         touched.push(Touched {
                             dialog,
@@ -237,6 +241,7 @@ pub fn save_all(conn: &Connection, batch: &[Pending], now: i64) -> Result<Vec<Re
         out.push(Ok(Stored {
             dialog_id: t.dialog.id.clone(),
             date_sent,
+            dialog: Some(t.dialog.clone()),
         }));
     }
     apply(conn, &mut touched, now)?;
@@ -283,11 +288,169 @@ fn single(conn: &Connection, p: &Pending, now: i64) -> Result<Result<Stored>> {
         messages::create(conn, p.actor, &p.input, &p.id, &p.new_dialog_id, now)
     });
     match created {
-        Ok((m, _)) => Ok(Ok(Stored {
+        Ok((m, d)) => Ok(Ok(Stored {
             dialog_id: m.dialog_id,
             date_sent: m.date_sent,
+            dialog: Some(d),
         })),
         Err(e) if is_refusal(&e) => Ok(Err(e)),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::dialogs::NewDialog;
+    use crate::domain::dialogs::tests::db_with_users;
+
+    fn oid(n: u32) -> String {
+        format!("{n:024x}")
+    }
+
+    fn pending(user: i64, dialog: Option<&str>, to: Option<i64>, text: &str, id: u32) -> Pending {
+        Pending {
+            actor: Actor {
+                app_id: 1,
+                user_id: user,
+            },
+            input: NewMessage {
+                chat_dialog_id: dialog.map(str::to_owned),
+                recipient_id: to,
+                message: Some(text.to_owned()),
+                ..NewMessage::default()
+            },
+            id: oid(id),
+            new_dialog_id: oid(900 + id),
+        }
+    }
+
+    /// Users 1..=4, a group of 1, 2, 3 (4 is an outsider) and a private dialog of 1 and 2.
+    fn db() -> Connection {
+        let c = db_with_users(4);
+        let owner = Actor {
+            app_id: 1,
+            user_id: 1,
+        };
+        let group = NewDialog {
+            dialog_type: 2,
+            name: Some("g".into()),
+            occupants_ids: vec![2, 3],
+            ..NewDialog::default()
+        };
+        dialogs::create(&c, owner, &group, &oid(500), false, 1_000).unwrap();
+        let private = NewDialog {
+            dialog_type: 3,
+            occupants_ids: vec![2],
+            ..NewDialog::default()
+        };
+        dialogs::create(&c, owner, &private, &oid(501), false, 1_000).unwrap();
+        c
+    }
+
+    /// What the REST API can see of messages and dialogs, without sequence numbers.
+    fn state(c: &Connection) -> Vec<String> {
+        let mut out = Vec::new();
+        for sql in [
+            "SELECT id || dialog_id || sender_id || COALESCE(recipient_id, '-') || body \
+             || date_sent || created_at FROM messages ORDER BY id",
+            "SELECT id || COALESCE(last_message_id, '-') || COALESCE(last_message, '-') \
+             || COALESCE(last_message_user_id, '-') || COALESCE(last_message_date_sent, '-') \
+             || updated_at FROM dialogs ORDER BY id",
+            "SELECT dialog_id || user_id || hidden || unread FROM dialog_user_state \
+             ORDER BY dialog_id, user_id",
+            "SELECT dialog_id || user_id FROM dialog_occupants ORDER BY dialog_id, user_id",
+        ] {
+            let mut st = c.prepare(sql).unwrap();
+            let rows = st.query_map([], |r| r.get::<_, String>(0)).unwrap();
+            out.extend(rows.map(Result::unwrap));
+        }
+        out
+    }
+
+    /// The per-message path this replaces: a re-send check, then `messages::create`.
+    fn one_by_one(c: &Connection, batch: &[Pending], now: i64) -> Vec<Result<Stored>> {
+        batch
+            .iter()
+            .map(|p| {
+                if let Some(found) = existing(c, p.actor.app_id, &p.id)? {
+                    return Ok(found);
+                }
+                let mut input = p.input.clone();
+                let r = isolated(c, || {
+                    messages::create(c, p.actor, &input, &p.id, &p.new_dialog_id, now)
+                });
+                let r = match r {
+                    Err(Error::NotFound(_)) if input.recipient_id.is_some() => {
+                        input.chat_dialog_id = None;
+                        isolated(c, || {
+                            messages::create(c, p.actor, &input, &p.id, &p.new_dialog_id, now)
+                        })
+                    }
+                    other => other,
+                };
+                r.map(|(m, d)| Stored {
+                    dialog_id: m.dialog_id,
+                    date_sent: m.date_sent,
+                    dialog: Some(d),
+                })
+            })
+            .collect()
+    }
+
+    fn outcome(r: &Result<Stored>) -> String {
+        match r {
+            Ok(s) => format!("ok {} {}", s.dialog_id, s.date_sent),
+            Err(e) => format!("refused {e}"),
+        }
+    }
+
+    #[test]
+    fn a_batch_stores_what_one_message_at_a_time_would() {
+        let (g, p) = (oid(500), oid(501));
+        let batch = vec![
+            pending(2, Some(&g), None, "one", 1),
+            pending(3, Some(&g), None, "two", 2),
+            pending(1, Some(&p), Some(2), "private", 3),
+            pending(4, Some(&g), None, "outsider", 4),
+            pending(2, Some(&g), None, "re-sent", 1),
+            pending(2, Some(&g), None, "three", 5),
+            pending(3, None, Some(4), "new private", 6),
+            pending(4, None, Some(3), "answer", 7),
+            pending(1, Some(&oid(999)), Some(3), "gone private", 8),
+            pending(1, Some(&oid(998)), None, "no dialog", 9),
+            pending(2, Some(&g), None, &"x".repeat(MAX_TEXT + 1), 10),
+            pending(1, Some(&g), None, "last", 11),
+        ];
+        let (a, b) = (db(), db());
+        let batched = save_all(&a, &batch, 9_000).unwrap();
+        let single = one_by_one(&b, &batch, 9_000);
+        let show = |v: &[Result<Stored>]| v.iter().map(outcome).collect::<Vec<_>>();
+        assert_eq!(show(&batched), show(&single));
+        assert!(batched[3].is_err() && batched[9].is_err() && batched[10].is_err());
+        assert_eq!(outcome(&batched[4]), outcome(&batched[0]));
+        assert_eq!(state(&a), state(&b));
+        assert_eq!(
+            dialogs::unread_count(&a, &dialogs::load(&a, 1, &g).unwrap(), 1).unwrap(),
+            3
+        );
+    }
+
+    #[test]
+    fn the_sending_load_is_the_full_load_without_pins() {
+        let c = db();
+        for id in [oid(500), oid(501)] {
+            let mut full = dialogs::load(&c, 1, &id).unwrap();
+            full.pins.clear();
+            assert_eq!(dialogs::load_for_sending(&c, 1, &id).unwrap(), full);
+        }
+        assert!(matches!(
+            dialogs::load_for_sending(&c, 1, &oid(999)),
+            Err(Error::NotFound(_))
+        ));
+        assert!(matches!(
+            dialogs::load_for_sending(&c, 2, &oid(500)),
+            Err(Error::NotFound(_))
+        ));
     }
 }
