@@ -123,25 +123,24 @@ pub fn save_all(conn: &Connection, batch: &[Pending], now: i64) -> Result<Vec<Re
             continue;
         };
         let key = (actor.app_id, dialog_id);
-        let slot = match known.get(&key) {
-            Some(slot) => slot.clone(),
-            None => {
-                let slot = match dialogs::load_for_sending(conn, actor.app_id, &key.1) {
-                    Ok(dialog) => {
-                        touched.push(Touched {
-                            dialog,
-                            last: None,
-                            sent: Vec::new(),
-                        });
-                        Slot::Loaded(touched.len() - 1)
-                    }
-                    Err(Error::NotFound(what)) => Slot::NotFound(what),
-                    Err(Error::Forbidden(why)) => Slot::Forbidden(why),
-                    Err(e) => return Err(e),
-                };
-                known.insert(key, slot.clone());
-                slot
-            }
+        let slot = if let Some(slot) = known.get(&key) {
+            slot.clone()
+        } else {
+            let slot = match dialogs::load_for_sending(conn, actor.app_id, &key.1) {
+                Ok(dialog) => {
+                    touched.push(Touched {
+                        dialog,
+                        last: None,
+                        sent: Vec::new(),
+                    });
+                    Slot::Loaded(touched.len() - 1)
+                }
+                Err(Error::NotFound(what)) => Slot::NotFound(what),
+                Err(Error::Forbidden(why)) => Slot::Forbidden(why),
+                Err(e) => return Err(e),
+            };
+            known.insert(key, slot.clone());
+            slot
         };
         let refusal = match slot {
             Slot::Loaded(index) => match dialogs::require(
