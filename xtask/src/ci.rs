@@ -12,7 +12,7 @@ use crate::workspace::{cargo, run_step};
 pub enum Scope {
     /// Formatting, clippy, tests and doc tests.
     All,
-    /// Formatting and clippy only (`--lint`).
+    /// Formatting, clippy and rustdoc only (`--lint`).
     Lint,
 }
 
@@ -23,6 +23,8 @@ pub struct Check {
     pub name: &'static str,
     /// The arguments after `cargo`.
     pub args: &'static [&'static str],
+    /// Environment variables the check sets.
+    pub env: &'static [(&'static str, &'static str)],
     /// Whether `--lint` runs it.
     pub lint: bool,
 }
@@ -32,6 +34,7 @@ pub const CHECKS: &[Check] = &[
     Check {
         name: "format",
         args: &["fmt", "--all", "--", "--check"],
+        env: &[],
         lint: true,
     },
     Check {
@@ -44,17 +47,27 @@ pub const CHECKS: &[Check] = &[
             "-D",
             "warnings",
         ],
+        env: &[],
+        lint: true,
+    },
+    // Every public item is documented and every intra-doc link resolves.
+    Check {
+        name: "docs",
+        args: &["doc", "--workspace", "--no-deps"],
+        env: &[("RUSTDOCFLAGS", "-D warnings")],
         lint: true,
     },
     // The README's test command.
     Check {
         name: "tests",
         args: &["test", "--workspace"],
+        env: &[],
         lint: false,
     },
     Check {
         name: "doc tests",
         args: &["test", "--workspace", "--doc"],
+        env: &[],
         lint: false,
     },
 ];
@@ -68,7 +81,11 @@ pub fn checks(scope: Scope) -> impl Iterator<Item = &'static Check> {
 pub fn run(root: &Path, scope: Scope) -> Result<()> {
     let started = Instant::now();
     for check in checks(scope) {
-        run_step(check.name, root, cargo().args(check.args))?;
+        run_step(
+            check.name,
+            root,
+            cargo().args(check.args).envs(check.env.iter().copied()),
+        )?;
     }
     println!(
         "ci: all checks passed ({:.1} s)",
@@ -82,11 +99,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lint_runs_fmt_and_clippy_only() {
+    fn lint_runs_fmt_clippy_and_docs_only() {
         let names: Vec<_> = checks(Scope::Lint).map(|c| c.name).collect();
-        assert_eq!(names, ["format", "clippy"]);
+        assert_eq!(names, ["format", "clippy", "docs"]);
         let names: Vec<_> = checks(Scope::All).map(|c| c.name).collect();
-        assert_eq!(names, ["format", "clippy", "tests", "doc tests"]);
+        assert_eq!(names, ["format", "clippy", "docs", "tests", "doc tests"]);
     }
 
     #[test]
