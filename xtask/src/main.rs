@@ -17,7 +17,7 @@ const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  ci [--lint]                  fmt check, clippy -D warnings, tests, doc tests (--lint: fmt + clippy)
+  ci [--lint]                  fmt check, clippy -D warnings, rustdoc -D warnings, tests, doc tests (--lint: the first three)
   codegen [--check]            write generated files (--check: fail if any is stale)
   release VERSION [--dry-run]  bump the workspace version, run ci, package, commit and tag
                                (--dry-run: print the steps, change nothing)";
