@@ -344,6 +344,12 @@ pub struct ServerConnection {
     pending_out: Vec<Stanza>,
     /// A fixed SCRAM server nonce (reproducing captured exchanges) instead of entropy.
     scram_nonce: Option<String>,
+    /// The caller reports handled stanzas itself ([`ServerConnection::defer_handled`]).
+    defer_handled: bool,
+    /// Stanzas not yet handled, oldest first, as `(the machine's own answer, counted in
+    /// sm.inbound)`: those handed to the caller (no answer), and those the machine answers
+    /// itself after them (the answer is held until everything before is handled).
+    unhandled: VecDeque<(Option<Stanza>, bool)>,
 }
 
 impl ServerConnection {
@@ -373,7 +379,47 @@ impl ServerConnection {
             pending_in: Vec::new(),
             pending_out: Vec::new(),
             scram_nonce: None,
+            defer_handled: false,
+            unhandled: VecDeque::new(),
         }
+    }
+
+    /// From now on a stanza handed out as [`ServerEvent::Stanza`] counts as handled (the
+    /// XEP-0198 `h` of `<a/>` and of [`ServerConnection::detach`]) only once the caller reports
+    /// it with [`ServerConnection::handled`]: for callers that finish stanzas later, in order.
+    /// Iq the machine answers itself (ping, session, carbons) are answered once everything
+    /// before them is handled.
+    pub fn defer_handled(&mut self) {
+        self.defer_handled = true;
+    }
+
+    /// The caller has handled its `n` oldest outstanding stanzas (see
+    /// [`ServerConnection::defer_handled`]).
+    pub fn handled(&mut self, n: usize) {
+        let mut n = n;
+        while let Some((answer, _)) = self.unhandled.front() {
+            if answer.is_none() {
+                if n == 0 {
+                    break;
+                }
+                n -= 1;
+            }
+            if let Some((Some(answer), _)) = self.unhandled.pop_front() {
+                self.send_stanza(answer);
+            }
+        }
+    }
+
+    /// The inbound count without the stanzas the caller has not handled yet.
+    fn handled_inbound(&self) -> u32 {
+        let pending = self
+            .unhandled
+            .iter()
+            .filter(|&&(_, counted)| counted)
+            .count();
+        self.sm
+            .inbound
+            .wrapping_sub(u32::try_from(pending).unwrap_or(u32::MAX))
     }
 
     /// Uses this SCRAM server nonce instead of one drawn from the entropy: only for
@@ -693,7 +739,7 @@ impl ServerConnection {
             id: self.sm_id.clone()?,
             jid: self.jid.clone()?,
             resumable: self.sm_resumable,
-            inbound: self.sm.inbound,
+            inbound: self.handled_inbound(),
             acked: self.sm.acked,
             unacked: self.sm.unacked.drain(..).collect(),
             carbons: self.carbons,
@@ -982,7 +1028,7 @@ impl ServerConnection {
                 }
             }
             Sm::Request if self.sm.enabled => {
-                let h = self.sm.inbound;
+                let h = self.handled_inbound();
                 self.send_packet(Sm::Ack { h });
             }
             Sm::Ack { h } if self.sm.enabled => {
@@ -1082,6 +1128,9 @@ impl ServerConnection {
             }
         }
         stanza.set_from(self.jid.clone());
+        if self.defer_handled {
+            self.unhandled.push_back((None, self.sm.enabled));
+        }
         self.events.push_back(ServerEvent::Stanza(stanza));
     }
 
@@ -1120,7 +1169,12 @@ impl ServerConnection {
         // domain for pings), `to` is the client's full JID.
         answer.from.clone_from(&iq.to);
         answer.to.clone_from(&self.jid);
-        self.send_stanza(Stanza::Iq(answer));
+        if self.unhandled.is_empty() {
+            self.send_stanza(Stanza::Iq(answer));
+        } else {
+            self.unhandled
+                .push_back((Some(Stanza::Iq(answer)), self.sm.enabled));
+        }
         true
     }
 

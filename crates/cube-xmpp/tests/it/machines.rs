@@ -768,3 +768,51 @@ fn a_clean_close_acknowledges_what_the_client_received() {
     assert!(detached.unacked.is_empty(), "{:?}", detached.unacked);
     assert_eq!(detached.acked, 2, "the carbons result and the message");
 }
+
+#[test]
+fn deferred_handling_holds_acks_until_the_caller_handled() {
+    let mut p = Pair::ws();
+    p.pump();
+    p.server.defer_handled();
+    let acked = |p: &Pair| {
+        p.client_events
+            .iter()
+            .filter_map(|e| match e {
+                ClientEvent::Acked(s) => Some(s.len()),
+                _ => None,
+            })
+            .sum::<usize>()
+    };
+    // The carbons iq and the presence were handled before deferring.
+    let before = 2;
+    p.client.send(chat("one")).unwrap();
+    p.client.send(chat("two")).unwrap();
+    p.pump();
+    assert_eq!(p.server_stanzas().len(), 3, "presence, one, two");
+    assert_eq!(
+        acked(&p),
+        before,
+        "nothing acknowledged before it is handled"
+    );
+    p.server.handled(1);
+    p.advance(
+        p.client
+            .poll_timeout()
+            .map_or(0, |t| t.saturating_sub(p.now)),
+    );
+    p.client.send(chat("three")).unwrap();
+    p.pump();
+    assert_eq!(acked(&p), before + 1, "only the handled one");
+    p.server.handled(2);
+    p.client.send(chat("four")).unwrap();
+    p.pump();
+    p.server.handled(1);
+    p.client.send(chat("five")).unwrap();
+    p.pump();
+    assert_eq!(acked(&p), before + 4);
+    // What it handled is what a resumption would start from.
+    p.server.handled(1);
+    p.server.connection_lost();
+    let d = p.server.detach().expect("stream management on");
+    assert_eq!(d.inbound, 7);
+}
