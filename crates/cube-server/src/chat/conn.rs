@@ -4,6 +4,20 @@
 //!
 //! The protocol (stream headers, SASL, bind, stream management) lives in the state machine;
 //! this task only does I/O, timers, limits and the server's decisions.
+//!
+//! Saved messages are pipelined: a message to store with nothing else to apply
+//! ([`router::pipelines`]) is checked and submitted to storage at once, and the task goes on
+//! reading while it commits. Every stanza of the connection then waits in one FIFO, the
+//! *pipeline*, whose head is released (routed, its answers sent, reported handled to the
+//! machine) only once it is committed, so
+//! - routing keeps the connection's order: a later stanza is never routed before an earlier
+//!   saved message; any other stanza (markers, edits, deletions, iq, presence) first waits
+//!   for the whole pipeline, so it also sees the earlier messages in storage;
+//! - nothing is routed or acknowledged before its commit: the machine counts a stanza in the
+//!   XEP-0198 `h` only once it is released ([`ServerConnection::defer_handled`]);
+//! - at most [`MAX_IN_FLIGHT`] items wait: then the task stops reading and waits for the head;
+//! - when the connection ends, the pipeline is drained (committed, routed, counted) before
+//!   the session is parked or finished: nothing acknowledged is lost, nothing routed twice.
 
 use std::collections::VecDeque;
 use std::net::IpAddr;
@@ -21,11 +35,15 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
 use super::hub::{Queued, Session};
+use super::router::{self, Begun};
 use super::transport::Transport;
 use super::{ChatCore, Parked, number_unacked, store, tls};
 
 /// Stanzas taken from the outgoing queue per wake-up before writing.
 const BATCH: usize = 64;
+
+/// Most stanzas of one connection waiting in its pipeline (saved messages in flight).
+const MAX_IN_FLIGHT: usize = 64;
 
 /// A token bucket: `rate` stanzas per second, up to `burst` at once.
 #[derive(Debug)]
@@ -99,6 +117,8 @@ struct Conn {
     /// Routing numbers of the messages handed to the machine, oldest first (bounded): the
     /// unacknowledged ones are their suffix.
     sent_msgs: VecDeque<u64>,
+    /// Stanzas started and not yet released, oldest first (see the module documentation).
+    pipeline: VecDeque<Begun>,
 }
 
 /// Runs one connection to its end. `starttls`: what a plain TCP stream offers (off for
@@ -115,7 +135,9 @@ pub async fn run(
         .with_starttls(starttls);
     config.negotiation_timeout_ms =
         u64::try_from(limits.negotiation_timeout.as_millis()).unwrap_or(u64::MAX);
-    let machine = ServerConnection::new(config, crate::ids::random_bytes::<32>(), core.now_ms());
+    let mut machine =
+        ServerConnection::new(config, crate::ids::random_bytes::<32>(), core.now_ms());
+    machine.defer_handled();
     let mut c = Conn {
         machine,
         user: None,
@@ -128,11 +150,15 @@ pub async fn run(
         upgrade: false,
         sm_id: None,
         sent_msgs: VecDeque::new(),
+        pipeline: VecDeque::new(),
         core,
     };
     let mut buf = Vec::with_capacity(16 * 1024);
     loop {
         c.drain_events().await;
+        if c.closed.is_some() {
+            c.release(0).await;
+        }
         if !c.flush(&mut transport).await {
             c.machine.connection_lost();
             c.drain_events().await;
@@ -149,6 +175,7 @@ pub async fn run(
             let Some(secure) = upgraded else {
                 c.machine.connection_lost();
                 c.drain_events().await;
+                c.release(0).await;
                 c.finish().await;
                 return;
             };
@@ -162,8 +189,10 @@ pub async fn run(
                 Some(b) => (Some(b.session.clone()), Some(&mut b.rx)),
                 None => (None, None),
             };
+            let reading = c.pipeline.len() < MAX_IN_FLIGHT;
             tokio::select! {
-                got = transport.recv(&mut buf) => Wake::Input(matches!(got, Ok(true))),
+                got = transport.recv(&mut buf), if reading => Wake::Input(matches!(got, Ok(true))),
+                () = head_committed(c.pipeline.front_mut()) => Wake::Committed,
                 first = recv(rx) => Wake::Out(first.map(Box::new)),
                 () = kicked(session) => Wake::Kicked,
                 () = c.core.stopping() => Wake::Stopping,
@@ -205,12 +234,14 @@ pub async fn run(
                 };
                 c.machine.close_with_error(error);
             }
+            Wake::Committed => c.release(usize::MAX).await,
             Wake::Timer => c.on_timer(),
             Wake::Stopping => c
                 .machine
                 .close_with_error(StreamError::new(StreamErrorCondition::SystemShutdown)),
         }
     }
+    c.release(0).await;
     let _ = tokio::time::timeout(c.core.limits().write_timeout, transport.shutdown()).await;
     c.finish().await;
 }
@@ -220,7 +251,17 @@ enum Wake {
     Input(bool),
     Out(Option<Box<Queued>>),
     Kicked,
+    Committed,
     Timer,
+}
+
+/// Resolves when the pipeline's head may be released; never with an empty pipeline.
+async fn head_committed(head: Option<&mut Begun>) {
+    match head {
+        Some(Begun::Saving(saving)) => saving.committed().await,
+        Some(Begun::Done(_)) => {}
+        None => std::future::pending().await,
+    }
 }
 
 /// The next queued stanza; never resolves without a bound session.
@@ -243,6 +284,40 @@ async fn kicked(session: Option<Arc<Session>>) {
 const MAX_TRACKED: usize = 16 * 1024;
 
 impl Conn {
+    /// Releases the pipeline's head items in order: routes them, sends their answers and
+    /// reports them handled. Waits for commits while more than `keep` items wait; stops at
+    /// the first uncommitted one otherwise.
+    async fn release(&mut self, keep: usize) {
+        loop {
+            let waiting = self.pipeline.len();
+            match self.pipeline.front_mut() {
+                None => return,
+                Some(Begun::Saving(saving)) if waiting > keep => saving.committed().await,
+                Some(Begun::Saving(saving)) => {
+                    if !saving.is_committed() {
+                        return;
+                    }
+                }
+                Some(Begun::Done(_)) => {}
+            }
+            let Some(item) = self.pipeline.pop_front() else {
+                return;
+            };
+            let replies = match (item, &self.bound) {
+                (Begun::Done(replies), _) => replies,
+                (Begun::Saving(saving), Some(b)) => {
+                    let session = b.session.clone();
+                    Box::pin(self.core.router().route_saved(&session, saving)).await
+                }
+                (Begun::Saving(_), None) => Vec::new(),
+            };
+            for reply in replies {
+                self.machine.send(reply);
+            }
+            self.machine.handled(1);
+        }
+    }
+
     /// Hands a routed stanza to the machine, remembering its routing number.
     fn out(&mut self, seq: u64, stanza: Stanza) {
         if super::router::worth_keeping(&stanza) {
@@ -421,11 +496,21 @@ impl Conn {
                     tokio::time::sleep(wait).await;
                 }
                 let Some(b) = &self.bound else {
+                    self.machine.handled(1);
                     return;
                 };
                 let session = b.session.clone();
-                for reply in self.core.router().handle(&session, stanza).await {
-                    self.machine.send(reply);
+                if router::pipelines(&stanza) {
+                    self.release(MAX_IN_FLIGHT - 1).await;
+                    let begun = Box::pin(self.core.router().begin(&session, stanza)).await;
+                    self.pipeline.push_back(begun);
+                    self.release(usize::MAX).await;
+                } else {
+                    self.release(0).await;
+                    for reply in Box::pin(self.core.router().handle(&session, stanza)).await {
+                        self.machine.send(reply);
+                    }
+                    self.machine.handled(1);
                 }
             }
             ServerEvent::StartTls => self.upgrade = true,

@@ -25,12 +25,14 @@ use super::saver::Saver;
 use super::store;
 use crate::domain::dialogs::{self, Actor, DialogRecord};
 use crate::domain::error::Error;
-use crate::domain::history::Pending;
+use crate::domain::history::{Pending, Stored};
 use crate::domain::messages::{self, MessageUpdate, NewMessage};
 use crate::domain::time::iso;
 use crate::domain::users;
 use crate::ids::is_object_id;
 use crate::service::{Event, Service};
+use crate::store::StoreError;
+use tokio::sync::oneshot::{self, error::TryRecvError};
 
 /// REST message fields that are not custom parameters.
 const REST_FIELDS: &[&str] = &[
@@ -92,6 +94,67 @@ fn is_saved(m: &Message) -> bool {
         && m.has_content()
         && m.replace.is_none()
         && m.remove.is_none()
+}
+
+/// A private dialog's key: `(app, lower user id, higher user id)`.
+type Pair = (i64, i64, i64);
+
+/// The answer of a message's save.
+type Commit = oneshot::Receiver<Result<Stored, Error>>;
+
+/// Whether a stanza is a message to store with nothing else to apply (no marker, edit or
+/// deletion): [`Router::begin`] may start it while earlier ones of its connection commit.
+pub fn pipelines(stanza: &Stanza) -> bool {
+    matches!(stanza, Stanza::Message(m) if is_saved(m) && m.marker.is_none())
+}
+
+/// A stanza started by [`Router::begin`].
+#[derive(Debug)]
+pub enum Begun {
+    /// Finished: the answers for its own connection.
+    Done(Vec<Stanza>),
+    /// Submitted to storage: route it with [`Router::route_saved`] once committed.
+    Saving(Box<Saving>),
+}
+
+/// A message submitted to storage, waiting for its commit.
+#[derive(Debug)]
+pub struct Saving {
+    m: Message,
+    to: SavedTo,
+    pair: Option<Pair>,
+    commit: Commit,
+    stored: Option<Result<Stored, Error>>,
+}
+
+#[derive(Debug)]
+enum SavedTo {
+    User(i64),
+    Room(String),
+}
+
+impl Saving {
+    /// Resolves once the save is answered (cancel-safe: the answer is kept).
+    pub async fn committed(&mut self) {
+        if self.stored.is_none() {
+            let got = (&mut self.commit).await;
+            self.stored = Some(Saver::answer(got));
+        }
+    }
+
+    /// Whether the save is answered, without waiting.
+    pub fn is_committed(&mut self) -> bool {
+        if self.stored.is_none() {
+            match self.commit.try_recv() {
+                Ok(got) => self.stored = Some(got),
+                Err(TryRecvError::Empty) => return false,
+                Err(TryRecvError::Closed) => {
+                    self.stored = Some(Err(Error::Store(StoreError::Closed)));
+                }
+            }
+        }
+        true
+    }
 }
 
 fn error_stanza_for_message(m: &Message, error: StanzaError) -> Stanza {
@@ -344,6 +407,78 @@ impl Router {
         }
     }
 
+    /// Starts a stanza: a message [`pipelines`] accepts is checked and submitted to storage
+    /// (routed later by [`Router::route_saved`]); anything else is handled now.
+    pub async fn begin(&self, s: &Arc<Session>, stanza: Stanza) -> Begun {
+        if !pipelines(&stanza) {
+            return Begun::Done(self.handle(s, stanza).await);
+        }
+        let Stanza::Message(mut m) = stanza else {
+            return Begun::Done(Vec::new());
+        };
+        m.from = Some(s.jid.clone());
+        let to = m.to.clone();
+        let dest = match &to {
+            Some(to) if to.domain().eq_ignore_ascii_case(&self.muc) => room_of(to)
+                .filter(|(app, _)| *app == s.app_id)
+                .map(|(_, d)| SavedTo::Room(d.to_owned())),
+            Some(to) => match user_of(to) {
+                Some((user, app))
+                    if app == s.app_id && to.domain().eq_ignore_ascii_case(&self.domain) =>
+                {
+                    Some(SavedTo::User(user))
+                }
+                _ => None,
+            },
+            None => None,
+        };
+        // Errors and oddities take the ordinary path (which stores nothing for them).
+        let Some(dest) = dest else {
+            return Begun::Done(self.on_message(s, m).await);
+        };
+        let (dialog, recipient) = match &dest {
+            SavedTo::User(r) => {
+                if let Some(refused) = self.refuse_direct(s, &m, *r).await {
+                    return Begun::Done(vec![refused]);
+                }
+                (None, Some(*r))
+            }
+            SavedTo::Room(d) => (Some(d.clone()), None),
+        };
+        match self.submit(s, &mut m, dialog, recipient) {
+            Some((commit, pair)) => Begun::Saving(Box::new(Saving {
+                m,
+                to: dest,
+                pair,
+                commit,
+                stored: None,
+            })),
+            None => Begun::Done(self.on_message(s, m).await),
+        }
+    }
+
+    /// Routes a message started by [`Router::begin`] once its save is answered (see
+    /// [`Saving::committed`]); the answers for its own connection.
+    pub async fn route_saved(&self, s: &Arc<Session>, saving: Box<Saving>) -> Vec<Stanza> {
+        let Saving {
+            mut m,
+            to,
+            pair,
+            stored,
+            ..
+        } = *saving;
+        let stored =
+            stored.unwrap_or_else(|| Err(Error::Internal("routed before its commit".into())));
+        let checked = match self.saved(&mut m, pair, stored) {
+            Ok(checked) => checked,
+            Err(e) => return vec![error_stanza_for_message(&m, stanza_error(&e))],
+        };
+        match to {
+            SavedTo::User(r) => self.route_direct(s, m, r).await,
+            SavedTo::Room(d) => self.route_saved_to_room(s, m, &d, checked).await,
+        }
+    }
+
     // ----- messages -------------------------------------------------------------------------
 
     async fn on_message(&self, s: &Arc<Session>, mut m: Message) -> Vec<Stanza> {
@@ -564,13 +699,28 @@ impl Router {
         dialog: Option<String>,
         recipient: Option<i64>,
     ) -> Result<Option<DialogRecord>, Error> {
+        match self.submit(s, m, dialog, recipient) {
+            None => Ok(None),
+            Some((commit, pair)) => self.saved(m, pair, Saver::answer(commit.await)),
+        }
+    }
+
+    /// Queues a message with `save_to_history=1` for storage (other messages: `None`); the
+    /// commit's receiver and the private pair the message goes to.
+    fn submit(
+        &self,
+        s: &Session,
+        m: &mut Message,
+        dialog: Option<String>,
+        recipient: Option<i64>,
+    ) -> Option<(Commit, Option<Pair>)> {
         if !is_saved(m) {
             if m.has_content() && m.replace.is_none() && m.remove.is_none() {
                 if let Some(id) = &m.id {
                     self.remember_unsaved(id);
                 }
             }
-            return Ok(None);
+            return None;
         }
         let actor = Actor {
             app_id: s.app_id,
@@ -593,15 +743,24 @@ impl Router {
         if m.id.is_none() {
             m.id = Some(id.clone());
         }
-        let stored = self
-            .saver
-            .save(Pending {
-                actor,
-                input,
-                id,
-                new_dialog_id: self.service.object_id(),
-            })
-            .await?;
+        let commit = self.saver.submit(Pending {
+            actor,
+            input,
+            id,
+            new_dialog_id: self.service.object_id(),
+        });
+        Some((commit, pair))
+    }
+
+    /// After a submitted message's commit: remembers its private dialog and fills
+    /// `dialog_id` and `date_sent`; the dialog as storage checked it, when it did.
+    fn saved(
+        &self,
+        m: &mut Message,
+        pair: Option<Pair>,
+        stored: Result<Stored, Error>,
+    ) -> Result<Option<DialogRecord>, Error> {
+        let stored = stored?;
         let (dialog_id, date_sent, checked) = (stored.dialog_id, stored.date_sent, stored.dialog);
         if let Some(p) = pair {
             let mut pairs = self.pairs_lock();
@@ -630,39 +789,47 @@ impl Router {
             .await;
     }
 
+    /// Refuses a 1:1 message the recipient may not get: the error for the sender.
+    async fn refuse_direct(&self, s: &Session, m: &Message, recipient: i64) -> Option<Stanza> {
+        let app = s.app_id;
+        if !self.user_exists(app, recipient).await {
+            return Some(error_stanza_for_message(
+                m,
+                cancel(DefinedCondition::ItemNotFound, "No such user"),
+            ));
+        }
+        if self.blocks(app, recipient, s.user_id, false).await {
+            return Some(error_stanza_for_message(
+                m,
+                cancel(
+                    DefinedCondition::ServiceUnavailable,
+                    "The recipient has blocked messages from you",
+                ),
+            ));
+        }
+        if let Some(own) = self.privacy_list(app, s.user_id).await {
+            let bare = format!("{recipient}-{app}@{}", self.domain);
+            if denies(&own, &[&bare], true) {
+                return Some(error_stanza_for_message(
+                    m,
+                    cancel(
+                        DefinedCondition::NotAcceptable,
+                        "You have blocked this user",
+                    ),
+                ));
+            }
+        }
+        None
+    }
+
     async fn direct_message(
         &self,
         s: &Arc<Session>,
         mut m: Message,
         recipient: i64,
     ) -> Vec<Stanza> {
-        let app = s.app_id;
-        if !self.user_exists(app, recipient).await {
-            return vec![error_stanza_for_message(
-                &m,
-                cancel(DefinedCondition::ItemNotFound, "No such user"),
-            )];
-        }
-        if self.blocks(app, recipient, s.user_id, false).await {
-            return vec![error_stanza_for_message(
-                &m,
-                cancel(
-                    DefinedCondition::ServiceUnavailable,
-                    "The recipient has blocked messages from you",
-                ),
-            )];
-        }
-        if let Some(own) = self.privacy_list(app, s.user_id).await {
-            let bare = format!("{recipient}-{app}@{}", self.domain);
-            if denies(&own, &[&bare], true) {
-                return vec![error_stanza_for_message(
-                    &m,
-                    cancel(
-                        DefinedCondition::NotAcceptable,
-                        "You have blocked this user",
-                    ),
-                )];
-            }
+        if let Some(refused) = self.refuse_direct(s, &m, recipient).await {
+            return vec![refused];
         }
         if let Err(e) = self.apply_to_storage(s, &m).await {
             return vec![error_stanza_for_message(&m, stanza_error(&e))];
@@ -670,6 +837,12 @@ impl Router {
         if let Err(e) = self.save(s, &mut m, None, Some(recipient)).await {
             return vec![error_stanza_for_message(&m, stanza_error(&e))];
         }
+        self.route_direct(s, m, recipient).await
+    }
+
+    /// Delivers a checked (and, if asked, stored) 1:1 message, with carbons.
+    async fn route_direct(&self, s: &Arc<Session>, m: Message, recipient: i64) -> Vec<Stanza> {
+        let app = s.app_id;
         let typing_only = m.chat_state.is_some() && !m.has_content();
         let kind = m.message_type();
         let el = Stanza::Message(m.clone());
@@ -713,15 +886,7 @@ impl Router {
                 Ok(None) => None,
                 Err(e) => return vec![error_stanza_for_message(&m, stanza_error(&e))],
             };
-            let dialog = match dialog {
-                Some(d) => d,
-                // Stored before (a re-sent stanza): the dialog is read as for any message.
-                None => match self.readable_dialog(app, user, dialog_id, action).await {
-                    Ok(d) => d,
-                    Err(e) => return vec![error_stanza_for_message(&m, stanza_error(&e))],
-                },
-            };
-            return self.route_to_room(&dialog, m, user, content).await;
+            return self.route_saved_to_room(s, m, dialog_id, dialog).await;
         }
         let dialog = match self.readable_dialog(app, user, dialog_id, action).await {
             Ok(d) => d,
@@ -733,6 +898,33 @@ impl Router {
         if let Err(e) = self.save(s, &mut m, Some(dialog.id.clone()), None).await {
             return vec![error_stanza_for_message(&m, stanza_error(&e))];
         }
+        self.route_to_room(&dialog, m, user, content).await
+    }
+
+    /// Routes a message stored with nothing else to apply to the room of `dialog_id`; the
+    /// dialog as its save checked it, if it did.
+    async fn route_saved_to_room(
+        &self,
+        s: &Session,
+        m: Message,
+        dialog_id: &str,
+        checked: Option<DialogRecord>,
+    ) -> Vec<Stanza> {
+        let (app, user) = (s.app_id, s.user_id);
+        let content = m.has_content() || m.replace.is_some() || m.remove.is_some();
+        let action = if content {
+            Action::SendMessage
+        } else {
+            Action::ReadHistory
+        };
+        let dialog = match checked {
+            Some(d) => d,
+            // Stored before (a re-sent stanza): the dialog is read as for any message.
+            None => match self.readable_dialog(app, user, dialog_id, action).await {
+                Ok(d) => d,
+                Err(e) => return vec![error_stanza_for_message(&m, stanza_error(&e))],
+            },
+        };
         self.route_to_room(&dialog, m, user, content).await
     }
 

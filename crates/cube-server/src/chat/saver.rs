@@ -52,6 +52,19 @@ impl Saver {
 
     /// Stores `message`; answers once it is committed (or refused, or storage failed).
     pub async fn save(&self, message: Pending) -> Result<Stored, Error> {
+        Self::answer(self.submit(message).await)
+    }
+
+    /// The answer a [`Saver::submit`] receiver resolved to.
+    pub fn answer(
+        got: Result<Result<Stored, Error>, oneshot::error::RecvError>,
+    ) -> Result<Stored, Error> {
+        got.unwrap_or_else(|_| Err(Error::Store(StoreError::Closed)))
+    }
+
+    /// Queues `message` now (messages submitted one after another are committed in that
+    /// order); the receiver answers once it is committed (or refused, or storage failed).
+    pub fn submit(&self, message: Pending) -> oneshot::Receiver<Result<Stored, Error>> {
         let (tx, rx) = oneshot::channel();
         let start = {
             let mut q = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
@@ -65,8 +78,7 @@ impl Saver {
         if start {
             tokio::spawn(flush(self.service.clone(), self.queue.clone()));
         }
-        rx.await
-            .unwrap_or_else(|_| Err(Error::Store(StoreError::Closed)))
+        rx
     }
 }
 

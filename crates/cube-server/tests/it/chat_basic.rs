@@ -183,6 +183,70 @@ async fn save_to_history_stores_before_routing_and_creates_the_private_dialog() 
 }
 
 #[tokio::test]
+async fn a_burst_of_saved_messages_from_one_connection_arrives_in_order_once_and_stored() {
+    let t = TestServer::start().await;
+    let (_, alice) = user(&t, "alice").await;
+    let (bob_token, bob) = user(&t, "bob").await;
+    for (round, via) in BOTH.into_iter().enumerate() {
+        let mut a = Client::connect(&t, via, alice, &password("alice")).await;
+        let mut b = Client::connect(&t, via, bob, &password("bob")).await;
+        // More than one connection keeps in flight, written at once; an unsaved message in
+        // the middle keeps its place too.
+        let base = 1000 * (round as u32 + 1);
+        let ids: Vec<String> = (0..150).map(|i| oid(base + i)).collect();
+        for (i, id) in ids.iter().enumerate() {
+            a.send(chat(bob, &format!("burst {i}"), id, None, i != 70));
+        }
+        a.sync().await;
+        let mut got = Vec::new();
+        while got.len() < ids.len() {
+            got.push(b.expect_body().await);
+        }
+        let got_ids: Vec<String> = got.iter().filter_map(|m| m.id.clone()).collect();
+        assert_eq!(got_ids, ids, "in order, each once");
+        for (i, m) in got.iter().enumerate() {
+            assert_eq!(m.body.as_deref(), Some(format!("burst {i}").as_str()));
+            assert_eq!(m.dialog_id().is_some(), i != 70, "message {i}");
+        }
+        let extra = b.drain().await;
+        assert!(
+            !extra
+                .iter()
+                .any(|s| matches!(s, Stanza::Message(m) if m.body.is_some())),
+            "nothing routed twice: {extra:?}"
+        );
+        let dialog = got[0].dialog_id().expect("stored").to_owned();
+        let mut stored = Vec::new();
+        for skip in (0..300).step_by(100) {
+            let page = t
+                .get(
+                    &format!("/chat/Message.json?chat_dialog_id={dialog}&limit=100&skip={skip}"),
+                    &bob_token,
+                )
+                .await
+                .expect(200);
+            stored.extend(
+                page.body["items"]
+                    .as_array()
+                    .expect("items")
+                    .iter()
+                    .filter_map(|m| m["_id"].as_str().map(str::to_owned))
+                    .filter(|id| ids.contains(id)),
+            );
+        }
+        let saved: Vec<String> = ids
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != 70)
+            .map(|(_, id)| id.clone())
+            .collect();
+        assert_eq!(stored, saved, "each saved message in history, in order");
+        a.close().await;
+        b.close().await;
+    }
+}
+
+#[tokio::test]
 async fn group_messages_reach_every_connected_occupant_from_the_room() {
     let t = TestServer::start().await;
     let (alice_token, alice) = user(&t, "alice").await;
