@@ -15,7 +15,7 @@
 //!   for the whole pipeline, so it also sees the earlier messages in storage;
 //! - nothing is routed or acknowledged before its commit: the machine counts a stanza in the
 //!   XEP-0198 `h` only once it is released ([`ServerConnection::defer_handled`]);
-//! - at most [`MAX_IN_FLIGHT`] items wait: then the task stops reading and waits for the head;
+//! - at most `MAX_IN_FLIGHT` (64) items wait: then the task stops reading and waits for the head;
 //! - when the connection ends, the pipeline is drained (committed, routed, counted) before
 //!   the session is parked or finished: nothing acknowledged is lost, nothing routed twice.
 
