@@ -2,19 +2,18 @@
 //! everyone.
 
 use cube_model::{MessageDeleteResult, MessageId};
-use http::{Method, StatusCode};
+use http::Method;
 
-use crate::codec::{self, Body, MAX_IDS};
+use super::delete_ids;
 use crate::error::{FromHttpRequestError, FromHttpResponseError, IntoHttpError};
 use crate::metadata::{AuthKind, Metadata};
-use crate::params::{Fields, path_list};
 use crate::{Endpoint, EndpointResponse};
 
 /// The ids in the path (`a,b`) and `force=1` in a form body (or, tolerated, the query string).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Request {
-    /// The messages, at least one and at most [`MAX_IDS`].
+    /// The messages, at least one and at most [`crate::MAX_IDS`].
     pub ids: Vec<MessageId>,
     /// Delete for everyone, not just for the current user.
     pub force: bool,
@@ -51,36 +50,15 @@ impl Endpoint for Request {
         base_url: &str,
         token: Option<&str>,
     ) -> Result<http::Request<Vec<u8>>, IntoHttpError> {
-        if self.ids.is_empty() {
-            return Err(IntoHttpError::InvalidField {
-                field: "ids",
-                reason: "at least one id is needed",
-            });
-        }
-        let ids = super::join_path(&self.ids);
-        let body = if self.force {
-            Body::Form("force=1".to_owned())
-        } else {
-            Body::Empty
-        };
-        codec::build_request(&Self::METADATA, base_url, &[&ids], token, &[], "", body)
+        delete_ids::build_request(&Self::METADATA, &self.ids, self.force, base_url, token)
     }
 
     fn try_from_http_request<B: AsRef<[u8]>>(
         req: &http::Request<B>,
         path_args: &[String],
     ) -> Result<Self, FromHttpRequestError> {
-        let ids = path_list(
-            path_args.first().map_or("", String::as_str),
-            "ids",
-            "message ids",
-            MAX_IDS,
-        )?;
-        let params = codec::request_params(req)?;
-        Ok(Request {
-            ids,
-            force: Fields::new(&params).flag("force")?.unwrap_or(false),
-        })
+        let (ids, force) = delete_ids::parse_request(req, path_args, "message ids")?;
+        Ok(Request { ids, force })
     }
 }
 
@@ -106,18 +84,14 @@ impl Response {
 
 impl EndpointResponse for Response {
     fn try_into_http_response(&self) -> Result<http::Response<Vec<u8>>, IntoHttpError> {
-        match &self.result {
-            None => codec::empty_response(),
-            Some(r) => codec::json_response(StatusCode::OK, r),
-        }
+        delete_ids::build_response(self.result.as_ref())
     }
 
     fn try_from_http_response<B: AsRef<[u8]>>(
         resp: &http::Response<B>,
     ) -> Result<Self, FromHttpResponseError> {
-        codec::check_status(resp)?;
         Ok(Response {
-            result: codec::lenient_json(resp.body().as_ref()),
+            result: delete_ids::parse_response(resp)?,
         })
     }
 }

@@ -15,6 +15,7 @@ pub mod create_dialog;
 pub mod create_message;
 pub mod create_system_message;
 pub mod delete_dialog;
+mod delete_ids;
 pub mod delete_messages;
 pub mod get_notifications;
 pub mod list_dialogs;

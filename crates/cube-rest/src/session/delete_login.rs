@@ -2,10 +2,10 @@
 
 use http::Method;
 
+use crate::Endpoint;
 use crate::codec::{self, Body};
-use crate::error::{FromHttpRequestError, FromHttpResponseError, IntoHttpError};
+use crate::error::{FromHttpRequestError, IntoHttpError};
 use crate::metadata::{AuthKind, Metadata};
-use crate::{Endpoint, EndpointResponse};
 
 /// `DELETE /login` has no parameters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -45,26 +45,4 @@ impl Endpoint for Request {
     }
 }
 
-/// A text endpoint: `200` with an empty body; any 2xx body is success.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Response {}
-
-impl Response {
-    /// The response.
-    pub fn new() -> Self {
-        Response {}
-    }
-}
-
-impl EndpointResponse for Response {
-    fn try_into_http_response(&self) -> Result<http::Response<Vec<u8>>, IntoHttpError> {
-        codec::empty_response()
-    }
-
-    fn try_from_http_response<B: AsRef<[u8]>>(
-        resp: &http::Response<B>,
-    ) -> Result<Self, FromHttpResponseError> {
-        codec::check_status(resp).map(|()| Response {})
-    }
-}
+empty_response!();
