@@ -95,9 +95,6 @@ pub(in crate::http) async fn update_dialog(
     ctx: &mut Context<'_>,
     r: cube_rest::chat::update_dialog::Request,
 ) -> Reply {
-    let svc = ctx.service.clone();
-    let now = svc.now();
-    let actor = ctx.actor()?;
     let id = r.id.to_string();
     let up = DialogUpdate {
         name: r.name.clone(),
@@ -111,11 +108,8 @@ pub(in crate::http) async fn update_dialog(
         push_all: changes(&r.push_all),
         pull_all: changes(&r.pull_all),
     };
-    let d = svc
-        .write(move |c| dialogs::update(c, actor, &id, &up, now))
-        .await?;
     ok(&update_dialog::Response::new(
-        dialog_model(&svc, d, actor.user_id).await?,
+        apply_update(ctx, id, up).await?,
     ))
 }
 
@@ -124,9 +118,6 @@ pub(in crate::http) async fn update_admins(
     ctx: &mut Context<'_>,
     r: cube_rest::chat::update_admins::Request,
 ) -> Reply {
-    let svc = ctx.service.clone();
-    let now = svc.now();
-    let actor = ctx.actor()?;
     let id = r.id.to_string();
     let up = DialogUpdate {
         push_all: IdChanges {
@@ -139,12 +130,25 @@ pub(in crate::http) async fn update_admins(
         },
         ..DialogUpdate::default()
     };
+    ok(&update_admins::Response::new(
+        apply_update(ctx, id, up).await?,
+    ))
+}
+
+/// Applies `up` to dialog `id` as the session's user (roles decide inside
+/// `dialogs::update`) and returns the dialog as that user sees it.
+async fn apply_update(
+    ctx: &mut Context<'_>,
+    id: String,
+    up: DialogUpdate,
+) -> Result<Dialog, crate::http::Failure> {
+    let svc = ctx.service.clone();
+    let now = svc.now();
+    let actor = ctx.actor()?;
     let d = svc
         .write(move |c| dialogs::update(c, actor, &id, &up, now))
         .await?;
-    ok(&update_admins::Response::new(
-        dialog_model(&svc, d, actor.user_id).await?,
-    ))
+    dialog_model(&svc, d, actor.user_id).await
 }
 
 /// `DELETE /chat/Dialog/{ids}`: leave (or, with `force`, delete for everyone) one or many dialogs.
